@@ -1,0 +1,30 @@
+"""Where hikgraph finds its reference data (ontology, registries) and default sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_CHECKOUT_ROOT = _PACKAGE_DIR.parents[1]
+
+
+def reference_root() -> Path:
+    """Return the folder holding ``ontology/`` and ``data/``.
+
+    In a source checkout (or an editable install) that is the repository root, so a
+    reviewer's edit to a data file takes effect at once; a wheel carries a copy under
+    ``hikgraph/_reference``.
+    """
+    if (_CHECKOUT_ROOT / "ontology" / "hikgraph.ttl").is_file():
+        return _CHECKOUT_ROOT
+    return _PACKAGE_DIR / "_reference"
+
+
+def ontology_dir() -> Path:
+    """Return the folder with hikgraph.ttl, topics.ttl, shapes.ttl and context.jsonld."""
+    return reference_root() / "ontology"
+
+
+def data_dir() -> Path:
+    """Return the folder with the registries and the shipped directory sources."""
+    return reference_root() / "data"
