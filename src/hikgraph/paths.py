@@ -28,3 +28,18 @@ def ontology_dir() -> Path:
 def data_dir() -> Path:
     """Return the folder with the registries and the shipped directory sources."""
     return reference_root() / "data"
+
+
+def is_checkout() -> bool:
+    """Return True when running from a source checkout rather than an installed wheel."""
+    return reference_root() == _CHECKOUT_ROOT
+
+
+def default_sources() -> list[Path]:
+    """Return the shipped directory texts, ``data/sources/*.txt``, sorted by name."""
+    return sorted((data_dir() / "sources").glob("*.txt"))
+
+
+def default_exports_dir() -> Path:
+    """Return ``exports/`` of the checkout, or ``./exports`` for an installed wheel."""
+    return _CHECKOUT_ROOT / "exports" if is_checkout() else Path.cwd() / "exports"

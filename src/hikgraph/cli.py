@@ -1,0 +1,163 @@
+"""The ``hikgraph`` command line: parses options, calls library functions, prints.
+
+Exit codes: 0 ok, 1 data or validation failure, 2 usage error. Data goes to stdout;
+progress, warnings and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from hikgraph import __version__
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+
+
+class DataFailure(click.ClickException):
+    """A data or validation failure: one line on stderr, exit code 1."""
+
+    exit_code = EXIT_DATA
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"hikgraph: error: {self.format_message()}", err=True)
+
+
+def _format_option(*choices: str) -> object:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="How to print the result.",
+    )
+
+
+@click.group(
+    epilog="""Exit codes: 0 ok, 1 data or validation failure, 2 usage error.
+
+\b
+Example:
+    hikgraph build && hikgraph stats"""
+)
+@click.version_option(__version__, prog_name="hikgraph")
+def main() -> None:
+    """Build, validate and describe the hikgraph knowledge graph of IPVM's
+    Hikvision Global News Reports Directory."""
+
+
+@main.command(
+    epilog="""\b
+Example:
+    hikgraph build
+    hikgraph build later-edition.txt --out /tmp/hikgraph-exports --strict"""
+)
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to write the exports to [default: exports/ of the checkout].",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on any parser warning.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def build(sources: tuple[Path, ...], out_dir: Path | None, strict: bool, quiet: bool) -> None:
+    """Parse directory texts and write the graph's exports.
+
+    Reads SOURCES (default: data/sources/*.txt), resolves outlets, classifies
+    headlines, validates the graph against ontology/shapes.ttl and writes
+    hikgraph.ttl, hikgraph.nt, hikgraph.jsonld, context.jsonld and void.ttl. The
+    previous exports are left untouched if anything fails.
+    """
+    from hikgraph.build import BuildError
+    from hikgraph.build import build as run_build
+    from hikgraph.directory import DirectoryError
+    from hikgraph.registry import RegistryError
+
+    try:
+        result = run_build(list(sources) or None, out_dir, strict=strict)
+    except (DirectoryError, BuildError, RegistryError, ValueError) as error:
+        raise DataFailure(str(error)) from None
+    if not quiet:
+        for warning in result.warnings:
+            click.echo(str(warning), err=True)
+        if result.unreviewed:
+            names = ", ".join(o.name for o in result.unreviewed)
+            click.echo(
+                f"warning: {len(result.unreviewed)} outlet name(s) not in data/outlets.csv, "
+                f"published as unreviewed outlets: {names}",
+                err=True,
+            )
+        click.echo(result.summary(), err=True)
+
+
+@main.command(
+    epilog="""\b
+Example:
+    hikgraph validate
+    hikgraph validate exports/hikgraph.jsonld"""
+)
+@click.argument(
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=False,
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing; use the exit code.")
+def validate(path: Path | None, quiet: bool) -> None:
+    """Check a graph against the SHACL shapes (ontology/shapes.ttl) with pySHACL.
+
+    PATH is an .nt, .ttl or .jsonld file (default: exports/hikgraph.nt). Exit 0
+    when it conforms, 1 when it does not (the report goes to stdout).
+    """
+    from hikgraph.paths import default_exports_dir
+    from hikgraph.validate import validate_file
+
+    target = path or default_exports_dir() / "hikgraph.nt"
+    try:
+        result = validate_file(target)
+    except ValueError as error:
+        raise DataFailure(str(error)) from None
+    if result.conforms:
+        if not quiet:
+            click.echo(f"{target}: conforms to the SHACL shapes")
+        return
+    if not quiet:
+        click.echo(result.report)
+    raise DataFailure(f"{target}: {result.violations} SHACL violation(s)")
+
+
+@main.command(
+    epilog="""\b
+Example:
+    hikgraph stats
+    hikgraph stats --format json"""
+)
+@click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="N-Triples file to describe [default: exports/hikgraph.nt].",
+)
+@_format_option("text", "json")
+def stats(graph_path: Path | None, output_format: str) -> None:
+    """Print the graph's figures: entries, months, outlets, unreviewed outlet
+    names, entries per topic and the entries no topic matched."""
+    from hikgraph.paths import default_exports_dir
+    from hikgraph.stats import format_stats, graph_stats, load_store
+
+    target = graph_path or default_exports_dir() / "hikgraph.nt"
+    try:
+        figures = graph_stats(load_store(target))
+    except ValueError as error:
+        raise DataFailure(str(error)) from None
+    if output_format == "json":
+        click.echo(json.dumps(figures.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_stats(figures))

@@ -1,0 +1,40 @@
+"""Readable, stable ASCII slugs for resource IRIs and alias keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_ANNOTATION = re.compile(r"\s*\[[^\]]*\]\s*$")
+
+
+def ascii_fold(text: str) -> str:
+    """Return *text* casefolded with accents removed (``Aktuálně`` → ``aktualne``)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Return a lowercase kebab-case ASCII slug of *text*, cut at a word boundary.
+
+    Raises ValueError when *text* has no letters or digits to make a slug from.
+    """
+    slug = _NON_ALNUM.sub("-", ascii_fold(text)).strip("-")
+    if not slug:
+        raise ValueError(f"cannot make a slug from {text!r}: no letters or digits")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug
+
+
+def name_key(name: str) -> str:
+    """Return the key two spellings of one name share.
+
+    Casefolded, accents removed, a trailing ``[annotation]`` and a leading "The"
+    dropped, punctuation and spaces removed: "The Telegraph" and "telegraph" share a
+    key, "Aktualne [Czech]" and "Aktuálně" too; "Wired" and "Wired Italia" do not.
+    """
+    folded = ascii_fold(_ANNOTATION.sub("", name)).strip()
+    folded = re.sub(r"^the\s+", "", folded)
+    return _NON_ALNUM.sub("", folded)

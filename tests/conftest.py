@@ -1,0 +1,66 @@
+"""Shared fixtures, and a guard that fails any test opening a non-loopback socket."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "data" / "sources" / "ipvm-hikvision-news-directory-2022-05-13.txt"
+EXPORTS = ROOT / "exports"
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+    else:
+        return True  # Unix sockets and the like never leave the machine.
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _no_network(event: str, args: tuple[object, ...]) -> None:
+    if event == "socket.connect" and not _is_loopback(args[1]):
+        raise RuntimeError(f"test tried to open a network connection to {args[1]!r}")
+    if (
+        event == "socket.getaddrinfo"
+        and args
+        and args[0] not in (None, "localhost", "127.0.0.1", "::1")
+    ):
+        raise RuntimeError(f"test tried to resolve the host name {args[0]!r}")
+
+
+sys.addaudithook(_no_network)
+
+
+@pytest.fixture(scope="session")
+def source() -> Path:
+    """The shipped directory text."""
+    return SOURCE
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh build of the shipped source into a temporary folder."""
+    from hikgraph.build import build
+
+    out = tmp_path_factory.mktemp("exports")
+    build([SOURCE], out)
+    return out
+
+
+def require_tool(name: str) -> str:
+    """Return the path of command-line tool *name*; fail (never skip) when missing,
+    since .ci/run installs every tool the tests use."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed; .ci/run installs it (see README)")
+    return path
