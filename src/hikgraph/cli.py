@@ -7,11 +7,15 @@ progress, warnings and errors go to stderr.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from hikgraph import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_DATA = 1
@@ -27,7 +31,7 @@ class DataFailure(click.ClickException):
         click.echo(f"hikgraph: error: {self.format_message()}", err=True)
 
 
-def _format_option(*choices: str) -> object:
+def _format_option(*choices: str) -> Callable[[F], F]:
     return click.option(
         "--format",
         "output_format",

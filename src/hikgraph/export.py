@@ -63,9 +63,17 @@ def sort_triples(triples: Iterable[Triple]) -> list[Triple]:
     return sorted(set(triples), key=key)
 
 
+def _serialize(
+    triples: list[Triple], rdf_format: RdfFormat, prefixes: dict[str, str] | None = None
+) -> bytes:
+    content = serialize(triples, format=rdf_format, prefixes=prefixes)
+    assert content is not None  # serialize returns bytes when given no output
+    return content
+
+
 def to_ntriples(triples: list[Triple]) -> bytes:
     """Return canonical N-Triples, one line per triple, lines in sorted order."""
-    lines = sorted(serialize(triples, format=RdfFormat.N_TRIPLES).decode("utf-8").splitlines())
+    lines = sorted(_serialize(triples, RdfFormat.N_TRIPLES).decode("utf-8").splitlines())
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
@@ -75,7 +83,7 @@ def to_turtle(triples: list[Triple]) -> bytes:
     *triples* must already be sorted by :func:`sort_triples`.
     """
     used = _used_prefixes(triples)
-    text = serialize(triples, format=RdfFormat.TURTLE, prefixes=used).decode("utf-8")
+    text = _serialize(triples, RdfFormat.TURTLE, used).decode("utf-8")
     lines = text.splitlines()
     head = [line for line in lines if line.startswith("@prefix ")]
     body = lines[len(head) :]
@@ -109,7 +117,7 @@ def to_jsonld(triples: list[Triple], context: dict[str, object]) -> bytes:
 
     # Oxigraph writes expanded JSON-LD quickly; pyld then compacts it by the standard
     # algorithm, which is the part worth not writing by hand.
-    expanded = json.loads(serialize(triples, format=RdfFormat.JSON_LD))
+    expanded = json.loads(_serialize(triples, RdfFormat.JSON_LD))
     for item in expanded:
         # Oxigraph keeps rdf:type as a property; the JSON-LD fromRdf algorithm (with
         # useRdfType false, its default) turns it into @type, which compacts to "type".
@@ -199,7 +207,7 @@ def void_triples(
     }
     classes: dict[str, set[str]] = {}
     for triple in triples:
-        if triple.predicate.value == _TYPE:
+        if triple.predicate.value == _TYPE and isinstance(triple.object, NamedNode):
             classes.setdefault(triple.object.value, set()).add(str(triple.subject))
     properties: dict[str, int] = {}
     for triple in triples:

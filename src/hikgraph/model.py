@@ -59,6 +59,8 @@ PREFIXES = {
     "country": ID + "country/",
     "topic": ID + "topic/",
     "report": ID + "report/",
+    "directory": ID + "directory/",
+    "source": ID + "source/",
 }
 
 # Outlet kinds of the registry → the schema.org class and our finer class.
@@ -187,10 +189,10 @@ def triples(
         yield from _outlet(outlet, enriched.spellings.get(outlet.slug, ()))
         if outlet.country:
             used_countries.add(outlet.country)
-    for report in enriched.coverage:
-        yield from _coverage_report(report, ipvm, directory_node)
-    for report in enriched.citing:
-        yield from _citing_report(report, ipvm, directory_node)
+    for coverage in enriched.coverage:
+        yield from _coverage_report(coverage, ipvm, directory_node)
+    for citing in enriched.citing:
+        yield from _citing_report(citing, ipvm, directory_node)
     for code in sorted(used_countries):
         yield from _country(countries[code])
     yield from topic_scheme

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import QuerySolutions, RdfFormat, Store
 
 _PREFIXES = """
 PREFIX schema: <http://schema.org/>
@@ -62,10 +62,9 @@ def graph_stats(store: Store) -> GraphStats:
     """Return the :class:`GraphStats` of the graph in *store*."""
 
     def rows(query: str) -> list[list[str]]:
-        return [
-            [term.value if term is not None else "" for term in solution]
-            for solution in store.query(_PREFIXES + query)
-        ]
+        solutions = store.query(_PREFIXES + query)
+        assert isinstance(solutions, QuerySolutions)
+        return [[term.value if term is not None else "" for term in row] for row in solutions]
 
     def count(variable: str, pattern: str) -> int:
         query = f"SELECT (COUNT(DISTINCT {variable}) AS ?n) WHERE {{ {pattern} }}"

@@ -1,0 +1,261 @@
+"""The exports: vocabulary, round trips through independent parsers, VoID, SHACL.
+
+Counts asserted here were taken from the source text by hand; the graph is read back
+from the written files with rdflib, Debian's rapper and jsonld.js, never from the
+objects the build used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, SKOS, XSD
+
+from conftest import ROOT, require_tool
+
+SCHEMA = Namespace("http://schema.org/")
+HIK = Namespace("https://w3id.org/hikgraph/ontology#")
+CITO = Namespace("http://purl.org/spar/cito/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+ID = "https://w3id.org/hikgraph/id/"
+FILES = {"hikgraph.ttl", "hikgraph.nt", "hikgraph.jsonld", "context.jsonld", "void.ttl"}
+
+
+@pytest.fixture(scope="module")
+def graph(built: Path) -> Graph:
+    return Graph().parse(built / "hikgraph.nt", format="nt")
+
+
+def jsonld_graph(path: Path) -> Graph:
+    """Parse a JSON-LD dump with rdflib, giving it the local context file."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["@context"] == "context.jsonld"
+    context = json.loads((path.parent / "context.jsonld").read_text(encoding="utf-8"))
+    document["@context"] = context["@context"]
+    return Graph().parse(data=json.dumps(document), format="json-ld")
+
+
+def entries(graph: Graph) -> set:
+    return set(graph.subjects(RDF.type, SCHEMA.CreativeWork))
+
+
+def test_build_writes_every_file(built: Path) -> None:
+    assert {p.name for p in built.iterdir()} == FILES
+
+
+def test_counts_in_the_graph(graph: Graph) -> None:
+    assert len(entries(graph)) == 184
+    assert len(set(graph.subjects(RDF.type, SCHEMA.NewsArticle))) == 181
+    months = {str(o) for e in entries(graph) for o in graph.objects(e, SCHEMA.datePublished)}
+    assert len(months) == 54
+    assert min(months) == "2016-09" and max(months) == "2022-05"
+    publishers = {o for e in entries(graph) for o in graph.objects(e, SCHEMA.publisher)}
+    assert len(publishers) == 83
+    (directory,) = set(graph.subjects(SCHEMA.hasPart, None))
+    assert len(set(graph.objects(directory, CITO.cites))) == 14
+    assert len(set(graph.subjects(CITO.cites, directory))) == 4
+
+
+def test_no_blank_nodes_anywhere(built: Path) -> None:
+    for name in ("hikgraph.nt", "hikgraph.ttl", "void.ttl"):
+        fmt = "nt" if name.endswith(".nt") else "turtle"
+        g = Graph().parse(built / name, format=fmt)
+        assert not [t for t in g if any(isinstance(term, BNode) for term in t)], name
+    g = jsonld_graph(built / "hikgraph.jsonld")
+    assert not [t for t in g if any(isinstance(term, BNode) for term in t)]
+
+
+def test_entry_vocabulary(graph: Graph) -> None:
+    # The slug rule: month, outlet slug, headline slug cut to 60 characters at a word
+    # boundary, and (when cut) the first 6 hex digits of the headline's SHA-256.
+    text = "Hikvision Sanctions Signal Uncharted Waters From UK To Vietnam"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+    al_jazeera = URIRef(
+        f"{ID}article/2022-05-al-jazeera-hikvision-sanctions-signal-uncharted-waters-from-uk-to-{digest}"
+    )
+    assert (al_jazeera, RDF.type, SCHEMA.NewsArticle) in graph
+    assert (al_jazeera, SCHEMA.publisher, URIRef(ID + "outlet/al-jazeera")) in graph
+    (headline,) = graph.objects(al_jazeera, SCHEMA.headline)
+    assert str(headline) == "Hikvision Sanctions Signal Uncharted Waters From UK To Vietnam"
+    assert headline.language == "en"
+    (month,) = graph.objects(al_jazeera, SCHEMA.datePublished)
+    assert (str(month), month.datatype) == ("2022-05", XSD.gYearMonth)
+    assert (al_jazeera, HIK.sourceLine, Literal(11, datatype=XSD.positiveInteger)) in graph
+    (source,) = graph.objects(al_jazeera, PROV.wasDerivedFrom)
+    assert str(source) == ID + "source/ipvm-hikvision-news-directory-2022-05-13"
+    (directory,) = graph.objects(al_jazeera, SCHEMA.isPartOf)
+    assert str(directory) == ID + "directory/hikvision-global-news-reports-directory"
+
+
+def test_entries_without_outlet_have_no_publisher(graph: Graph) -> None:
+    events = [e for e in entries(graph) if (e, SCHEMA.publisher, None) not in graph]
+    assert len(events) == 3
+    for event in events:
+        assert (event, RDF.type, SCHEMA.NewsArticle) not in graph
+    headlines = {str(h) for e in events for h in graph.objects(e, SCHEMA.headline)}
+    assert "Congressional Hearing Discusses Hikvision" in headlines
+
+
+def test_editorial_note(graph: Graph) -> None:
+    notes = [(s, str(o)) for s, o in graph.subject_objects(SKOS.editorialNote)]
+    assert "Note: The NYPD later refuted that story." in {n for _, n in notes}
+
+
+def test_directory_metadata(graph: Graph) -> None:
+    directory = URIRef(ID + "directory/hikvision-global-news-reports-directory")
+    assert (directory, RDF.type, SCHEMA.Report) in graph
+    (published,) = graph.objects(directory, SCHEMA.datePublished)
+    assert str(published) == "2022-05-13T07:40:00-04:00"
+    assert published.datatype == XSD.dateTime
+    assert (directory, SCHEMA.commentCount, Literal(2, datatype=XSD.integer)) in graph
+    assert (directory, SCHEMA.author, URIRef(ID + "outlet/ipvm")) in graph
+    assert len(set(graph.objects(directory, SCHEMA.hasPart))) == 184
+    assert (directory, HIK.firstPublished, Literal("Summer 2019")) in graph
+
+
+def test_outlets(graph: Graph) -> None:
+    ft = URIRef(ID + "outlet/financial-times")
+    assert (ft, RDF.type, SCHEMA.NewsMediaOrganization) in graph
+    assert {str(n) for n in graph.objects(ft, HIK.spellingInSource)} == {"FT", "Financial Times"}
+    assert (ft, SCHEMA.location, URIRef(ID + "country/GB")) in graph
+    nyt = URIRef(ID + "outlet/new-york-times")
+    assert (nyt, SCHEMA.sameAs, URIRef("http://www.wikidata.org/entity/Q9684")) in graph
+    names = {str(n) for n in graph.objects(nyt, SCHEMA.alternateName)}
+    assert {"NY Times", "NYTimes"} <= names
+    assert set(graph.subjects(HIK.reviewed, Literal(False))) == set()
+
+
+def test_countries(graph: Graph) -> None:
+    gb = URIRef(ID + "country/GB")
+    assert (gb, RDF.type, SCHEMA.Country) in graph
+    assert (gb, SCHEMA.identifier, Literal("GB")) in graph
+    assert (gb, SCHEMA.sameAs, URIRef("http://www.wikidata.org/entity/Q145")) in graph
+
+
+def test_reports(graph: Graph) -> None:
+    influence = URIRef(
+        ID + "report/hikvision-chinese-government-exert-significant-influence-over-our-business"
+    )
+    assert (influence, RDF.type, SCHEMA.Report) in graph
+    assert (influence, SCHEMA.publisher, URIRef(ID + "outlet/ipvm")) in graph
+    history = URIRef(ID + "report/video-surveillance-history")
+    assert (history, SCHEMA.datePublished, Literal("2020-12-15", datatype=XSD.date)) in graph
+    directory = URIRef(ID + "directory/hikvision-global-news-reports-directory")
+    assert (history, CITO.cites, directory) in graph
+    assert (directory, CITO.cites, influence) in graph
+
+
+def test_topic_scheme_and_assignments_are_in_the_graph(graph: Graph) -> None:
+    concepts = set(graph.subjects(RDF.type, SKOS.Concept))
+    assert len(concepts) == 11
+    for assignment in graph.subjects(RDF.type, HIK.TopicAssignment):
+        (article,) = graph.objects(assignment, HIK.assignedTo)
+        (topic,) = graph.objects(assignment, HIK.assignedTopic)
+        assert (article, SCHEMA.about, topic) in graph
+        assert list(graph.objects(assignment, HIK.rule))
+        assert list(graph.objects(assignment, HIK.matchedText))
+    about = set(graph.subject_objects(SCHEMA.about))
+    explained = {
+        (a, t)
+        for s in graph.subjects(RDF.type, HIK.TopicAssignment)
+        for a in graph.objects(s, HIK.assignedTo)
+        for t in graph.objects(s, HIK.assignedTopic)
+    }
+    about_entries = {(a, t) for a, t in about if (a, RDF.type, SCHEMA.CreativeWork) in graph}
+    assert about_entries == explained
+
+
+def test_turtle_and_jsonld_are_isomorphic_to_ntriples(built: Path, graph: Graph) -> None:
+    assert isomorphic(graph, Graph().parse(built / "hikgraph.ttl", format="turtle"))
+    assert isomorphic(graph, jsonld_graph(built / "hikgraph.jsonld"))
+
+
+@pytest.mark.parametrize(
+    ("name", "syntax"), [("hikgraph.ttl", "turtle"), ("hikgraph.nt", "ntriples")]
+)
+def test_rapper_reads_the_dumps(built: Path, graph: Graph, name: str, syntax: str) -> None:
+    rapper = require_tool("rapper")
+    result = subprocess.run(
+        [
+            rapper,
+            "-q",
+            "-i",
+            syntax,
+            "-o",
+            "ntriples",
+            str(built / name),
+            "https://w3id.org/hikgraph/",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    assert isomorphic(graph, Graph().parse(data=result.stdout.decode("utf-8"), format="nt"))
+
+
+def test_jsonld_js_reads_the_jsonld_dump(built: Path, graph: Graph) -> None:
+    node = require_tool("node")
+    script = ROOT / "tests" / "js" / "jsonld-to-nquads.mjs"
+    if not (ROOT / "tests" / "js" / "node_modules" / "jsonld").is_dir():
+        pytest.fail("jsonld.js is not installed: run `npm ci --prefix tests/js` (.ci/run does)")
+    result = subprocess.run(
+        [node, str(script), str(built / "hikgraph.jsonld")], capture_output=True, check=True
+    )
+    from_js = Graph().parse(data=result.stdout.decode("utf-8"), format="nt")
+    assert isomorphic(graph, from_js)
+
+
+def test_void_describes_the_dumps(built: Path, graph: Graph) -> None:
+    void = Graph().parse(built / "void.ttl", format="turtle")
+    dataset = URIRef("https://w3id.org/hikgraph/dataset")
+    (triples,) = void.objects(dataset, VOID.triples)
+    assert int(triples) == len(graph)
+    (modified,) = void.objects(dataset, URIRef("http://purl.org/dc/terms/modified"))
+    assert str(modified) == "2022-05-13T07:40:00-04:00"
+    partitions = {
+        str(void.value(p, VOID["class"])): int(void.value(p, VOID.entities))
+        for p in void.objects(dataset, VOID.classPartition)
+    }
+    assert partitions[str(SCHEMA.CreativeWork)] == 184
+    assert partitions[str(SCHEMA.Country)] == len(set(graph.subjects(RDF.type, SCHEMA.Country)))
+    distributions = list(void.objects(dataset, DCAT.distribution))
+    assert len(distributions) == 3
+    for distribution in distributions:
+        url = str(void.value(distribution, DCAT.downloadURL))
+        content = (built / url.rsplit("/", 1)[1]).read_bytes()
+        assert int(void.value(distribution, DCAT.byteSize)) == len(content)
+        assert str(void.value(distribution, SCHEMA.sha256)) == hashlib.sha256(content).hexdigest()
+        assert void.value(distribution, DCAT.mediaType) is not None
+
+
+def test_exports_conform_to_shapes(built: Path) -> None:
+    from hikgraph.validate import validate_file
+
+    for name in ("hikgraph.nt", "hikgraph.ttl", "hikgraph.jsonld"):
+        result = validate_file(built / name)
+        assert result.conforms, result.report
+
+
+def test_shapes_catch_a_broken_graph(built: Path, tmp_path: Path) -> None:
+    from hikgraph.validate import validate_file
+
+    lines = (built / "hikgraph.nt").read_text(encoding="utf-8").splitlines()
+    kept = [
+        line
+        for line in lines
+        if "<http://schema.org/headline>" not in line or "2022-05-al" not in line
+    ]
+    assert len(kept) == len(lines) - 1
+    broken = tmp_path / "broken.nt"
+    broken.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = validate_file(broken)
+    assert not result.conforms
+    assert result.violations == 1
+    assert "headline" in result.report
