@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import EXPORTS, ROOT, SOURCE
 
 from hikgraph.cli import main
+
+from conftest import EXPORTS, ROOT, SOURCE
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -207,7 +208,7 @@ def test_validate_command(tmp_path: Path) -> None:
     assert "conforms" in ok.stdout
     broken = tmp_path / "broken.nt"
     lines = (EXPORTS / "hikgraph.nt").read_text(encoding="utf-8").splitlines()
-    broken.write_text("\n".join(l for l in lines if "schema.org/name>" not in l) + "\n")
+    broken.write_text("\n".join(x for x in lines if "schema.org/name>" not in x) + "\n")
     bad = run_cli("validate", str(broken))
     assert bad.returncode == 1
     assert "SHACL violation" in bad.stderr
