@@ -1,0 +1,246 @@
+"""Score a classifier against human labels (``data/labels/*.csv``).
+
+A label file has the columns ``headline``, ``topics``, ``countries`` and ``language``
+(space-separated topic ids and ISO codes, possibly empty) and optionally ``split``
+(``tune``/``holdout`` in the seed labels, ``batch1``/``batch2`` in the unseen ones);
+other columns (``line``, ``note``) are ignored. Topics and countries are scored as
+multi-label sets: per label precision, recall and F1, and micro-averaged F1 over all
+(headline, label) pairs. How the labels were made is in ``docs/labelling-guide.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from hikgraph.classify import Classification
+
+REQUIRED_COLUMNS = ("headline", "topics", "countries", "language")
+
+
+class _Classifies(Protocol):
+    def classify(self, headline: str) -> Classification: ...
+
+
+@dataclass(frozen=True)
+class LabelledHeadline:
+    """One human-labelled headline."""
+
+    headline: str
+    topics: frozenset[str]
+    countries: frozenset[str]
+    language: str
+    split: str
+    line: int  # line of the label file (for finding the row again)
+
+
+@dataclass(frozen=True)
+class Score:
+    """Counts and scores of one label (or of all labels, micro-averaged)."""
+
+    label: str
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+    @property
+    def support(self) -> int:
+        """Return how many headlines carry the label in the human labels."""
+        return self.true_positives + self.false_negatives
+
+    @property
+    def precision(self) -> float:
+        """Return TP / (TP + FP); 1.0 when nothing was predicted."""
+        predicted = self.true_positives + self.false_positives
+        return self.true_positives / predicted if predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        """Return TP / (TP + FN); 1.0 when there was nothing to find."""
+        return self.true_positives / self.support if self.support else 1.0
+
+    @property
+    def f1(self) -> float:
+        """Return the harmonic mean of precision and recall (1.0 when both sides are empty)."""
+        denominator = 2 * self.true_positives + self.false_positives + self.false_negatives
+        return 2 * self.true_positives / denominator if denominator else 1.0
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A headline where the classifier and the human labels disagree."""
+
+    headline: str
+    line: int
+    missing_topics: tuple[str, ...]
+    extra_topics: tuple[str, ...]
+    missing_countries: tuple[str, ...]
+    extra_countries: tuple[str, ...]
+    expected_language: str
+    language: str
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """The scores of one classifier on one label file (or one split of it)."""
+
+    source: str
+    split: str | None
+    headlines: int
+    topics: tuple[Score, ...]  # one per topic id, sorted
+    topics_micro: Score
+    countries: tuple[Score, ...]  # one per code seen in labels or predictions, sorted
+    countries_micro: Score
+    language_correct: int
+    mistakes: tuple[Mistake, ...]
+
+    @property
+    def language_accuracy(self) -> float:
+        """Return the share of headlines whose language tag is right (1.0 when empty)."""
+        return self.language_correct / self.headlines if self.headlines else 1.0
+
+
+def read_labels(labels_csv: Path, split: str | None = None) -> tuple[LabelledHeadline, ...]:
+    """Return the labelled headlines of *labels_csv*, only those of *split* if given.
+
+    Raises ValueError naming the file and line for a missing column or an empty
+    headline, and when *split* is given but no row has it.
+    """
+    path = Path(labels_csv)
+    rows: list[LabelledHeadline] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}:1: missing column(s) {', '.join(missing)}")
+        for row in reader:
+            if not (row.get("headline") or "").strip():
+                raise ValueError(f"{path}:{reader.line_num}: empty headline")
+            row_split = (row.get("split") or "").strip()
+            if split is not None and row_split != split:
+                continue
+            rows.append(
+                LabelledHeadline(
+                    headline=row["headline"],
+                    topics=frozenset((row["topics"] or "").split()),
+                    countries=frozenset((row["countries"] or "").split()),
+                    language=(row["language"] or "").strip(),
+                    split=row_split,
+                    line=reader.line_num,
+                )
+            )
+    if split is not None and not rows:
+        raise ValueError(f"{path}: no row has split {split!r}")
+    return tuple(rows)
+
+
+def evaluate(
+    classifier: _Classifies, labels_csv: Path, split: str | None = None
+) -> EvaluationReport:
+    """Return the scores of *classifier* on the headlines of *labels_csv* (one *split*).
+
+    Topic scores cover every topic id seen in the labels or the predictions; country
+    scores likewise. Raises ValueError as :func:`read_labels` does.
+    """
+    labelled = read_labels(labels_csv, split)
+    counts: dict[str, dict[str, list[int]]] = {"topics": {}, "countries": {}}
+    mistakes: list[Mistake] = []
+    language_correct = 0
+    for item in labelled:
+        result = classifier.classify(item.headline)
+        predicted = {
+            "topics": frozenset(tag.topic for tag in result.topics),
+            "countries": frozenset(tag.code for tag in result.countries),
+        }
+        expected = {"topics": item.topics, "countries": item.countries}
+        for field in ("topics", "countries"):
+            for label in expected[field] | predicted[field]:
+                tp_fp_fn = counts[field].setdefault(label, [0, 0, 0])
+                if label in expected[field] and label in predicted[field]:
+                    tp_fp_fn[0] += 1
+                elif label in predicted[field]:
+                    tp_fp_fn[1] += 1
+                else:
+                    tp_fp_fn[2] += 1
+        language_correct += result.language == item.language
+        if predicted != expected or result.language != item.language:
+            mistakes.append(
+                Mistake(
+                    headline=item.headline,
+                    line=item.line,
+                    missing_topics=tuple(sorted(item.topics - predicted["topics"])),
+                    extra_topics=tuple(sorted(predicted["topics"] - item.topics)),
+                    missing_countries=tuple(sorted(item.countries - predicted["countries"])),
+                    extra_countries=tuple(sorted(predicted["countries"] - item.countries)),
+                    expected_language=item.language,
+                    language=result.language,
+                )
+            )
+
+    def scores(field: str) -> tuple[tuple[Score, ...], Score]:
+        per_label = tuple(Score(label, *counts[field][label]) for label in sorted(counts[field]))
+        micro = Score(
+            "micro",
+            sum(s.true_positives for s in per_label),
+            sum(s.false_positives for s in per_label),
+            sum(s.false_negatives for s in per_label),
+        )
+        return per_label, micro
+
+    topic_scores, topics_micro = scores("topics")
+    country_scores, countries_micro = scores("countries")
+    return EvaluationReport(
+        source=str(labels_csv),
+        split=split,
+        headlines=len(labelled),
+        topics=topic_scores,
+        topics_micro=topics_micro,
+        countries=country_scores,
+        countries_micro=countries_micro,
+        language_correct=language_correct,
+        mistakes=tuple(mistakes),
+    )
+
+
+def format_report(report: EvaluationReport, mistakes: bool = False) -> str:
+    """Return *report* as a plain-text table (and its mistakes, if asked)."""
+    name = Path(report.source).name + (f" [{report.split}]" if report.split else "")
+    lines = [
+        f"{name}: {report.headlines} headlines",
+        f"{'topic':<20} {'P':>6} {'R':>6} {'F1':>6} {'TP':>4} {'FP':>4} {'FN':>4}",
+    ]
+    for score in (*report.topics, report.topics_micro):
+        lines.append(_row(score))
+    country = report.countries_micro
+    lines += [
+        _row(Score("countries micro", *_counts(country))),
+        f"{'language accuracy':<20} {report.language_accuracy:>6.3f} "
+        f"({report.language_correct}/{report.headlines})",
+    ]
+    if mistakes:
+        for m in report.mistakes:
+            parts = []
+            for sign, values in (
+                ("-", m.missing_topics),
+                ("+", m.extra_topics),
+                ("-", m.missing_countries),
+                ("+", m.extra_countries),
+            ):
+                parts += [sign + v for v in values]
+            if m.language != m.expected_language:
+                parts.append(f"lang {m.language}≠{m.expected_language}")
+            lines.append(f"  line {m.line}: {' '.join(parts)}  | {m.headline}")
+    return "\n".join(lines)
+
+
+def _counts(score: Score) -> tuple[int, int, int]:
+    return score.true_positives, score.false_positives, score.false_negatives
+
+
+def _row(score: Score) -> str:
+    return (
+        f"{score.label:<20} {score.precision:>6.3f} {score.recall:>6.3f} {score.f1:>6.3f} "
+        f"{score.true_positives:>4} {score.false_positives:>4} {score.false_negatives:>4}"
+    )
