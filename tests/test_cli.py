@@ -125,19 +125,24 @@ def test_unreviewed_outlets_are_warned_about(tmp_path: Path) -> None:
 
 
 def test_failed_validation_leaves_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rdflib import Graph, URIRef
+
     import hikgraph.validate
     from hikgraph.build import BuildError, build
 
     out = tmp_path / "exports"
     build([SOURCE], out)
     before = snapshot(out)
-    real = hikgraph.validate.validate_ntriples
+    real = hikgraph.validate.validate_graph
 
-    def without_headlines(ntriples: bytes, shapes: Path | None = None):
-        lines = [line for line in ntriples.splitlines() if b"schema.org/headline" not in line]
-        return real(b"\n".join(lines) + b"\n", shapes)
+    def without_headlines(graph, shapes: Path | None = None):
+        broken = Graph()
+        for triple in graph:
+            if triple[1] != URIRef("http://schema.org/headline"):
+                broken.add(triple)
+        return real(broken, shapes)
 
-    monkeypatch.setattr(hikgraph.validate, "validate_ntriples", without_headlines)
+    monkeypatch.setattr(hikgraph.validate, "validate_graph", without_headlines)
     with pytest.raises(BuildError, match="does not conform"):
         build([SOURCE], out)
     assert snapshot(out) == before

@@ -16,12 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyoxigraph import Triple
+from rdflib import Graph
+
 from hikgraph import export
 from hikgraph.directory import Directory, ParseWarning, read_directory
 from hikgraph.enrich import EnrichedDirectory, enrich
 from hikgraph.model import directory_iri, load_topic_scheme, source_iri, triples
 from hikgraph.paths import data_dir, default_exports_dir, default_sources, ontology_dir
 from hikgraph.registry import Outlet, load_registry
+from hikgraph.validate import rdflib_graph
 
 
 class BuildError(Exception):
@@ -99,13 +103,14 @@ def build(
             [(d, _sha256(Path(d.source))) for d in directories],
         )
     )
-    lap("model")
-
     ntriples = export.to_ntriples(graph)
+    # One rdflib copy of the graph serves both SHACL and the JSON-LD writer.
+    rdf_graph = rdflib_graph(ntriples)
+    lap("model")
     if validate:
-        from hikgraph.validate import validate_ntriples
+        from hikgraph.validate import validate_graph
 
-        result = validate_ntriples(ntriples)
+        result = validate_graph(rdf_graph)
         lap("validate")
         if not result.conforms:
             first = next(
@@ -115,7 +120,7 @@ def build(
                 f"the graph does not conform to ontology/shapes.ttl "
                 f"({result.violations} violation(s)); nothing written. First: {first}"
             )
-    files = _serialise(graph, ntriples, enriched, directories)
+    files = _serialise(graph, ntriples, rdf_graph, enriched, directories)
     lap("serialise")
     written = _replace_files(out_dir, files)
     lap("write")
@@ -137,14 +142,18 @@ def _sha256(path: Path) -> str:
 
 
 def _serialise(
-    graph: list, ntriples: bytes, enriched: EnrichedDirectory, directories: list[Directory]
+    graph: list[Triple],
+    ntriples: bytes,
+    rdf_graph: Graph,
+    enriched: EnrichedDirectory,
+    directories: list[Directory],
 ) -> dict[str, bytes]:
     context_bytes = (ontology_dir() / "context.jsonld").read_bytes()
     context = export.load_context(ontology_dir() / "context.jsonld")
     contents = {
         "hikgraph.ttl": export.to_turtle(graph),
         "hikgraph.nt": ntriples,
-        "hikgraph.jsonld": export.to_jsonld(graph, context),
+        "hikgraph.jsonld": export.to_jsonld(rdf_graph, context),
     }
     dumps = [export.describe_dump(dump, contents[dump.filename]) for dump in export.DUMPS]
     meta = enriched.directory.metadata

@@ -2,7 +2,7 @@
 
 The same triples give the same bytes whatever order they arrive in: every writer
 sorts first. Turtle and N-Triples are written by Oxigraph; JSON-LD is compacted by
-pyld (the JSON-LD 1.1 algorithms) against the local context ``context.jsonld``.
+rdflib against the local context ``context.jsonld``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+from rdflib import Graph
 
 from hikgraph.model import (
     BASE,
@@ -105,45 +106,28 @@ def _used_prefixes(triples: list[Triple]) -> dict[str, str]:
     }
 
 
-def to_jsonld(triples: list[Triple], context: dict[str, object]) -> bytes:
-    """Return *triples* as compacted JSON-LD against *context*.
+def to_jsonld(graph: Graph, context: dict[str, object]) -> bytes:
+    """Return *graph* (an rdflib graph) as compacted JSON-LD against *context*.
 
     The document refers to its context as ``context.jsonld`` (published beside it),
-    never to a remote URL. Nodes are sorted by ``@id`` and each property's values by
+    never to a remote URL. Nodes are sorted by ``id`` and each property's values by
     their JSON form (JSON-LD arrays of values are unordered sets), so the bytes are
-    stable.
+    stable whatever order the graph holds its triples in.
     """
-    from pyld import jsonld
-
-    # Oxigraph writes expanded JSON-LD quickly; pyld then compacts it by the standard
-    # algorithm, which is the part worth not writing by hand.
-    expanded = json.loads(_serialize(triples, RdfFormat.JSON_LD))
-    for item in expanded:
-        # Oxigraph keeps rdf:type as a property; the JSON-LD fromRdf algorithm (with
-        # useRdfType false, its default) turns it into @type, which compacts to "type".
-        types = item.pop(_TYPE, None)
-        if types:
-            item["@type"] = [value["@id"] for value in types]
-    compacted = jsonld.compact(
-        expanded,
-        {"@context": context},
-        {"documentLoader": _no_remote_documents, "graph": True},
-    )
-    nodes = compacted.get("@graph", [])
+    compacted = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    nodes = compacted.get("@graph", [compacted] if "id" in compacted else [])
     for item in nodes:
         for key, value in item.items():
             if isinstance(value, list):
-                item[key] = sorted(
-                    value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
-                )
-    nodes.sort(key=lambda item: item.get("id", item.get("@id", "")))
+                item[key] = sorted(value, key=_json_key)
+    nodes.sort(key=lambda item: str(item.get("id", "")))
     document = {"@context": CONTEXT_FILE, "@graph": nodes}
     text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
     return (text + "\n").encode("utf-8")
 
 
-def _no_remote_documents(url: str, options: object = None) -> object:
-    raise RuntimeError(f"refusing to load a remote JSON-LD document: {url}")
+def _json_key(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def load_context(path: Path) -> dict[str, object]:

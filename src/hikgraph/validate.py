@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib import Graph
+
 from hikgraph.paths import ontology_dir
 
 
@@ -17,21 +19,28 @@ class ValidationResult:
     violations: int
 
 
+def rdflib_graph(ntriples: bytes) -> Graph:
+    """Return an rdflib graph of the N-Triples in *ntriples*."""
+    return Graph().parse(data=ntriples.decode("utf-8"), format="nt")
+
+
 def validate_ntriples(ntriples: bytes, shapes: Path | None = None) -> ValidationResult:
-    """Validate the graph in *ntriples* against the SHACL shapes.
+    """Validate the graph in *ntriples* against the SHACL shapes; see :func:`validate_graph`."""
+    return validate_graph(rdflib_graph(ntriples), shapes)
+
+
+def validate_graph(data: Graph, shapes: Path | None = None) -> ValidationResult:
+    """Validate the rdflib graph *data* against the SHACL shapes (``shapes.ttl``).
 
     The ontology (``hikgraph.ttl``) is mixed in so ``sh:class`` sees its subclass
-    axioms. Returns a :class:`ValidationResult`; raises ValueError when the shapes or
-    the data cannot be parsed.
+    axioms; *data* itself is not changed. Returns a :class:`ValidationResult`;
+    raises ValueError when the shapes cannot be parsed.
     """
     # pySHACL is the slowest import of the build, so it is loaded only here.
     import pyshacl
-    from rdflib import Graph
     from rdflib.namespace import SH
 
     shapes = shapes or ontology_dir() / "shapes.ttl"
-    data = Graph()
-    data.parse(data=ntriples.decode("utf-8"), format="nt")
     shapes_graph = Graph().parse(shapes, format="turtle")
     ontology = Graph().parse(ontology_dir() / "hikgraph.ttl", format="turtle")
     conforms, report_graph, report_text = pyshacl.validate(
@@ -39,7 +48,6 @@ def validate_ntriples(ntriples: bytes, shapes: Path | None = None) -> Validation
         shacl_graph=shapes_graph,
         ont_graph=ontology,
         inference="none",
-        advanced=True,
         allow_warnings=False,
     )
     violations = len(set(report_graph.subjects(predicate=SH.resultSeverity)))
@@ -52,8 +60,6 @@ def validate_file(path: Path, shapes: Path | None = None) -> ValidationResult:
     Returns a :class:`ValidationResult`; raises ValueError naming the file when it is
     missing or does not parse.
     """
-    from rdflib import Graph
-
     formats = {".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld"}
     rdf_format = formats.get(path.suffix)
     if rdf_format is None:
@@ -76,4 +82,4 @@ def validate_file(path: Path, shapes: Path | None = None) -> ValidationResult:
             graph.parse(path, format=rdf_format)
     except Exception as error:  # rdflib raises many unrelated types for bad input
         raise ValueError(f"{path}: does not parse as {rdf_format}: {error}") from None
-    return validate_ntriples(graph.serialize(format="nt", encoding="utf-8"), shapes)
+    return validate_graph(graph, shapes)
