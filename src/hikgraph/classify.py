@@ -383,9 +383,11 @@ def _load_topics(
 
 
 def _line_of(source: str, iri: str) -> int | str:
-    local = iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    """Return the line where *iri* is first written as a subject (full or prefixed)."""
+    local = re.escape(iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1])
+    subject = re.compile(rf"^(<{re.escape(iri)}>|[\w-]*:{local})(\s|$)")
     for number, line in enumerate(source.splitlines(), 1):
-        if iri in line or re.search(rf"(^|[\s:<]){re.escape(local)}\s+a\s", line):
+        if subject.match(line):
             return number
     return "?"
 

@@ -1,0 +1,204 @@
+"""Scoring, the label files themselves, and the accuracy the rules reach on them.
+
+Figures and their history (which splits were looked at before a rule change) are in
+docs/labelling-guide.md, section 5. The 0.90 micro-F1 target is asserted only where
+it was reached honestly; elsewhere the tests hold the measured level as a floor.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from hikgraph.classify import Classification, Classifier, CountryTag, Evidence, TopicTag
+from hikgraph.directory import read_directory
+from hikgraph.evaluation import EvaluationReport, evaluate, format_report, read_labels
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = ROOT / "data" / "labels"
+SEED = LABELS / "seed.csv"
+UNSEEN = LABELS / "unseen.csv"
+SOURCE = ROOT / "data" / "sources" / "ipvm-hikvision-news-directory-2022-05-13.txt"
+
+
+class _Fixed:
+    """A stand-in classifier that answers from a table."""
+
+    def __init__(self, answers: dict[str, tuple[str, str, str]]) -> None:
+        self.answers = answers
+
+    def classify(self, headline: str) -> Classification:
+        topics, countries, language = self.answers[headline]
+        evidence = (Evidence("test/term/x", headline[:1]),)
+        return Classification(
+            language,
+            tuple(TopicTag(t, evidence) for t in topics.split()),
+            tuple(CountryTag(c, evidence) for c in countries.split()),
+        )
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.load(
+        ROOT / "ontology" / "topics.ttl",
+        ROOT / "data" / "country-terms.csv",
+        ROOT / "data" / "language-words.csv",
+    )
+
+
+@pytest.fixture(scope="module")
+def reports(classifier: Classifier) -> dict[str, EvaluationReport]:
+    return {
+        "tune": evaluate(classifier, SEED, "tune"),
+        "holdout": evaluate(classifier, SEED, "holdout"),
+        "batch1": evaluate(classifier, UNSEEN, "batch1"),
+        "batch2": evaluate(classifier, UNSEEN, "batch2"),
+    }
+
+
+# --- scoring ----------------------------------------------------------------------------
+
+
+def test_scores_count_pairs_and_micro_average(tmp_path: Path) -> None:
+    labels = _write(
+        tmp_path / "labels.csv",
+        [
+            ["headline", "topics", "countries", "language", "split"],
+            ["a", "sanctions investment", "US", "en", "x"],
+            ["b", "sanctions", "", "it", "x"],
+            ["c", "", "GB", "en", "y"],
+        ],
+    )
+    fake = _Fixed(
+        {
+            "a": ("sanctions", "US CN", "en"),
+            "b": ("sanctions lobbying", "", "en"),
+            "c": ("", "GB", "en"),
+        }
+    )
+    report = evaluate(fake, labels)
+    by_topic = {s.label: s for s in report.topics}
+    assert (by_topic["sanctions"].true_positives, by_topic["sanctions"].false_positives) == (2, 0)
+    assert by_topic["investment"].recall == 0.0
+    assert by_topic["lobbying"].precision == 0.0
+    micro = report.topics_micro
+    assert (micro.true_positives, micro.false_positives, micro.false_negatives) == (2, 1, 1)
+    assert micro.f1 == pytest.approx(2 / 3)
+    assert report.countries_micro.precision == pytest.approx(2 / 3)
+    assert report.language_accuracy == pytest.approx(2 / 3)
+    assert [m.headline for m in report.mistakes] == ["a", "b"]
+    assert evaluate(fake, labels, "y").headlines == 1
+
+
+def test_empty_label_and_prediction_score_as_perfect(tmp_path: Path) -> None:
+    labels = _write(
+        tmp_path / "labels.csv",
+        [["headline", "topics", "countries", "language"], ["a", "", "", "en"]],
+    )
+    report = evaluate(_Fixed({"a": ("", "", "en")}), labels)
+    assert report.topics_micro.f1 == 1.0 and report.countries_micro.f1 == 1.0
+    assert report.mistakes == ()
+
+
+def test_format_report_is_a_plain_text_table(reports: dict[str, EvaluationReport]) -> None:
+    text = format_report(reports["holdout"], mistakes=True)
+    assert text.splitlines()[0] == "seed.csv [holdout]: 61 headlines"
+    assert any(line.startswith("micro ") for line in text.splitlines())
+    assert "countries micro" in text and "language accuracy" in text
+
+
+def test_bad_label_files_raise_value_error(tmp_path: Path) -> None:
+    missing = _write(tmp_path / "a.csv", [["headline", "topics", "language"], ["x", "", "en"]])
+    with pytest.raises(ValueError, match=r"a\.csv:1: missing column\(s\) countries"):
+        read_labels(missing)
+    empty = _write(
+        tmp_path / "b.csv", [["headline", "topics", "countries", "language"], ["", "", "", "en"]]
+    )
+    with pytest.raises(ValueError, match=r"b\.csv:2: empty headline"):
+        read_labels(empty)
+    with pytest.raises(ValueError, match="no row has split 'nope'"):
+        read_labels(SEED, "nope")
+
+
+# --- the label files ----------------------------------------------------------------------
+
+
+def test_seed_labels_cover_every_entry_of_the_directory(classifier: Classifier) -> None:
+    entries = read_directory(SOURCE).entries
+    with SEED.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(int(r["line"]), r["headline"]) for r in rows] == [
+        (e.line, e.headline) for e in entries
+    ]
+    assert [r["split"] for r in rows] == [
+        "holdout" if i % 3 == 2 else "tune" for i in range(len(rows))
+    ]
+
+
+@pytest.mark.parametrize("labels", [SEED, UNSEEN], ids=["seed", "unseen"])
+def test_labels_use_known_ids_sorted(classifier: Classifier, labels: Path) -> None:
+    with (ROOT / "data" / "countries.csv").open(encoding="utf-8") as handle:
+        codes = {row["code"] for row in csv.DictReader(handle)}
+    for item in read_labels(labels):
+        assert item.topics <= set(classifier.topic_ids()), item
+        assert item.countries <= codes, item
+        assert item.language in {"en", "it", "fr", "de", "nl", "es", "pt"}, item
+    with labels.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            for field in ("topics", "countries"):
+                assert row[field].split() == sorted(row[field].split()), row
+
+
+def test_unseen_labels_are_many_and_varied() -> None:
+    items = read_labels(UNSEEN)
+    assert len(items) >= 80
+    assert {i.split for i in items} == {"batch1", "batch2"}
+    assert len({i.language for i in items}) >= 5
+    assert any(not i.topics for i in items) and any(not i.countries for i in items)
+
+
+# --- accuracy -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("split", ["tune", "holdout", "batch1", "batch2"])
+def test_countries_reach_the_target(reports: dict[str, EvaluationReport], split: str) -> None:
+    # Reached honestly: ≥ 0.97 on holdout and both unseen batches at their first look.
+    assert reports[split].countries_micro.f1 >= 0.90
+
+
+@pytest.mark.parametrize("split", ["tune", "holdout", "batch1", "batch2"])
+def test_language_tags(reports: dict[str, EvaluationReport], split: str) -> None:
+    assert reports[split].language_accuracy >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("split", "floor"),
+    # Measured levels, held as regression floors. tune was tuned on; holdout (0.871) and
+    # batch1 (0.803) were first scored before their errors were looked at and rules
+    # changed, so their present figures are no longer honest estimates; batch2 was
+    # scored once, after every rule change, and is the honest figure (0.864).
+    [("tune", 0.94), ("holdout", 0.96), ("batch1", 0.94), ("batch2", 0.85)],
+)
+def test_topics_hold_their_measured_level(
+    reports: dict[str, EvaluationReport], split: str, floor: float
+) -> None:
+    assert reports[split].topics_micro.f1 >= floor
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="topics reach 0.864 micro-F1 on the untouched unseen batch2: recall is limited by "
+    "vocabulary the rules do not know; see the report in docs/labelling-guide.md",
+)
+def test_topics_reach_the_target_on_untouched_headlines(
+    reports: dict[str, EvaluationReport],
+) -> None:
+    assert reports["batch2"].topics_micro.f1 >= 0.90
