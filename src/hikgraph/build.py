@@ -105,7 +105,7 @@ def build(
     )
     ntriples = export.to_ntriples(graph)
     # One rdflib copy of the graph serves both SHACL and the JSON-LD writer.
-    rdf_graph = rdflib_graph(ntriples)
+    rdf_graph = rdflib_graph(graph)
     lap("model")
     if validate:
         from hikgraph.validate import validate_graph

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from rdflib import Graph, URIRef
+from rdflib import Literal as RdflibLiteral
 
 from hikgraph.paths import ontology_dir
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -19,14 +24,41 @@ class ValidationResult:
     violations: int
 
 
-def rdflib_graph(ntriples: bytes) -> Graph:
-    """Return an rdflib graph of the N-Triples in *ntriples*."""
-    return Graph().parse(data=ntriples.decode("utf-8"), format="nt")
+def rdflib_graph(triples: Iterable[Triple]) -> Graph:
+    """Return an rdflib graph of the pyoxigraph *triples* (which hold no blank nodes).
+
+    Converting the terms directly is about twice as fast as writing and re-parsing
+    N-Triples; IRIs are converted once each.
+    """
+    iris: dict[str, URIRef] = {}
+
+    def iri(value: str) -> URIRef:
+        term = iris.get(value)
+        if term is None:
+            term = iris[value] = URIRef(value)
+        return term
+
+    def term(value: NamedNode | BlankNode | Literal | Triple) -> URIRef | RdflibLiteral:
+        if isinstance(value, NamedNode):
+            return iri(value.value)
+        if isinstance(value, Literal):
+            if value.language:
+                return RdflibLiteral(value.value, lang=value.language)
+            if value.datatype.value == _XSD_STRING:
+                return RdflibLiteral(value.value)
+            return RdflibLiteral(value.value, datatype=iri(value.datatype.value))
+        raise ValueError(f"unexpected term in the graph: {value}")
+
+    graph = Graph()
+    add = graph.add
+    for triple in triples:
+        add((term(triple.subject), term(triple.predicate), term(triple.object)))
+    return graph
 
 
 def validate_ntriples(ntriples: bytes, shapes: Path | None = None) -> ValidationResult:
     """Validate the graph in *ntriples* against the SHACL shapes; see :func:`validate_graph`."""
-    return validate_graph(rdflib_graph(ntriples), shapes)
+    return validate_graph(Graph().parse(data=ntriples.decode("utf-8"), format="nt"), shapes)
 
 
 def validate_graph(data: Graph, shapes: Path | None = None) -> ValidationResult:
