@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import QuerySolutions, RdfFormat, Store
+
+if TYPE_CHECKING:
+    from hikgraph.evaluation import EvaluationReport, Score
 
 _PREFIXES = """
 PREFIX schema: <http://schema.org/>
@@ -124,3 +128,42 @@ def format_stats(stats: GraphStats) -> str:
         *(f"  {headline}" for headline in stats.untagged_entries),
     ]
     return "\n".join(lines)
+
+
+def classifier_quality(labels_dir: Path) -> list[EvaluationReport]:
+    """Return the classifier's scores against every label file in *labels_dir*, one
+    report per split of each file (``seed.csv`` tune/holdout, ``unseen.csv`` batches).
+
+    Raises ValueError naming the file when a label file is malformed.
+    """
+    from hikgraph.classify import default_classifier
+    from hikgraph.evaluation import evaluate, read_labels
+
+    classifier = default_classifier()
+    reports = []
+    for path in sorted(labels_dir.glob("*.csv")):
+        for split in sorted({labelled.split for labelled in read_labels(path)}):
+            reports.append(evaluate(classifier, path, split or None))
+    return reports
+
+
+def quality_as_dict(report: EvaluationReport) -> dict[str, object]:
+    """Return the headline figures of *report* as JSON-ready values."""
+
+    def score(s: Score) -> dict[str, float | int]:
+        return {
+            "precision": round(s.precision, 4),
+            "recall": round(s.recall, 4),
+            "f1": round(s.f1, 4),
+            "support": s.support,
+        }
+
+    return {
+        "labels": report.source,
+        "split": report.split,
+        "headlines": report.headlines,
+        "topics_micro": score(report.topics_micro),
+        "topics": {s.label: score(s) for s in report.topics},
+        "countries_micro": score(report.countries_micro),
+        "language_accuracy": round(report.language_accuracy, 4),
+    }
