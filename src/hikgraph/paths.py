@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,3 +44,23 @@ def default_sources() -> list[Path]:
 def default_exports_dir() -> Path:
     """Return ``exports/`` of the checkout, or ``./exports`` for an installed wheel."""
     return _CHECKOUT_ROOT / "exports" if is_checkout() else Path.cwd() / "exports"
+
+
+def queries_dir() -> Path:
+    """Return the folder of named SPARQL queries, ``queries/*.rq``."""
+    return reference_root() / "queries"
+
+
+def cache_dir() -> Path:
+    """Return the folder for rebuildable state such as the embedded query store.
+
+    ``$HIKGRAPH_CACHE_DIR`` when set; in a source checkout ``.cache/hikgraph`` of the
+    checkout (ignored by git); otherwise ``$XDG_CACHE_HOME/hikgraph`` (by default
+    ``~/.cache/hikgraph``). Nothing in it is published; deleting it is always safe.
+    """
+    if os.environ.get("HIKGRAPH_CACHE_DIR"):
+        return Path(os.environ["HIKGRAPH_CACHE_DIR"])
+    if is_checkout():
+        return _CHECKOUT_ROOT / ".cache" / "hikgraph"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "hikgraph"

@@ -1,0 +1,403 @@
+"""The graph behind one small interface, whichever engine answers.
+
+:class:`GraphStore` is what the CLI, the server and the pages use: ``query(text)``
+and ``describe(iri)``. Three engines implement it:
+
+- ``oxigraph`` (the default): an embedded, persistent Oxigraph store kept in the
+  cache folder (:func:`hikgraph.paths.cache_dir`), loaded from ``exports/hikgraph.nt``
+  and rebuilt whenever that file's SHA-256 changes (:func:`ensure_store`; ``hikgraph
+  build`` calls it too);
+- ``rdflib``: rdflib's own SPARQL engine over the same N-Triples, kept as the
+  independent second opinion for parity tests;
+- ``endpoint``: any SPARQL 1.1 endpoint over HTTP (:mod:`hikgraph.endpoint`).
+
+Every ``query`` runs :func:`hikgraph.sparql.check_query` first, so no engine is ever
+handed an update, ``SERVICE``, ``FROM`` or ``FROM NAMED``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+)
+
+from hikgraph.sparql import (
+    AskResult,
+    EngineError,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    Term,
+    check_query,
+    oxigraph_syntax_error,
+)
+
+ENGINES = ("oxigraph", "rdflib", "endpoint")
+GRAPH_FILE = "hikgraph.nt"
+MARKER_FILE = "hikgraph-store.json"
+
+
+class StoreError(Exception):
+    """The store cannot be opened or built; the message is one line naming the cause."""
+
+
+class GraphStore(Protocol):
+    """A read-only SPARQL 1.1 query engine over the hikgraph graph."""
+
+    label: str
+    """Which engine answers, for logs and the service description."""
+
+    def query(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        """Return the result of the SPARQL query *text*.
+
+        At most *max_rows* solutions (or triples) are returned; the result's
+        ``truncated`` says whether there were more. Raises the
+        :class:`hikgraph.sparql.QueryError` subclasses: syntax errors, refused
+        queries (updates, SERVICE, FROM), :class:`~hikgraph.sparql.EngineError`.
+        """
+        ...
+
+    def describe(self, iri: str) -> list[Triple]:
+        """Return what the graph says about *iri*: its own triples, those of its
+        ``#fragment`` parts, and the triples that point at it (empty if unknown)."""
+        ...
+
+
+def describe_query(iri: str) -> str:
+    """Return the CONSTRUCT query behind :meth:`GraphStore.describe` for *iri*.
+
+    Raises ValueError when *iri* is not a valid IRI (so nothing odd reaches a query).
+    """
+    node = NamedNode(iri)  # validates: an IRI cannot hold <, >, ", space or backslash
+    ref = str(node)
+    return (
+        "CONSTRUCT { ?s ?p ?o } WHERE {\n"
+        f"  {{ {ref} ?p ?o BIND({ref} AS ?s) }}\n"
+        f"  UNION {{ {ref} ?link ?s . ?s ?p ?o "
+        f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{node.value}#")) }}\n'
+        f"  UNION {{ ?s ?p {ref} BIND({ref} AS ?o) }}\n"
+        "}"
+    )
+
+
+def describe_by_query(store: GraphStore, iri: str) -> list[Triple]:
+    """Return :meth:`GraphStore.describe` of *iri* answered by *store*'s own query."""
+    result = store.query(describe_query(iri))
+    assert isinstance(result, GraphResult)
+    return result.triples
+
+
+def take_rows(items: Iterable[Any], max_rows: int | None) -> tuple[list[Any], bool]:
+    """Return the first *max_rows* of *items* (all when None) and whether more were left;
+    reads at most one item past the cap, so an engine's lazy results stay lazy."""
+    if max_rows is None:
+        return list(items), False
+    taken = list(itertools.islice(items, max_rows + 1))
+    return taken[:max_rows], len(taken) > max_rows
+
+
+# --- the embedded Oxigraph store ------------------------------------------------------
+
+
+class OxigraphStore:
+    """The embedded Oxigraph engine over a pyoxigraph :class:`~pyoxigraph.Store`."""
+
+    def __init__(self, store: Store, label: str = "embedded Oxigraph store") -> None:
+        self._store = store
+        self.label = label
+
+    @classmethod
+    def open(cls, exports_dir: Path | None = None) -> OxigraphStore:
+        """Return the persistent store of *exports_dir* (default ``exports/``), built or
+        rebuilt first if the exports changed, opened read-only (so any number of
+        processes may read it at once). Raises :class:`StoreError`."""
+        path = ensure_store(exports_dir)
+        try:
+            return cls(Store.read_only(str(path)), f"embedded Oxigraph store at {path}")
+        except OSError as error:
+            raise StoreError(f"{path}: cannot open the store: {error}") from None
+
+    @classmethod
+    def in_memory(cls, ntriples: Path) -> OxigraphStore:
+        """Return a store holding the N-Triples file *ntriples* in memory only."""
+        store = Store()
+        try:
+            store.bulk_load(path=str(ntriples), format=RdfFormat.N_TRIPLES)
+        except (OSError, SyntaxError) as error:
+            raise StoreError(f"{ntriples}: {error}") from None
+        return cls(store, f"in-memory Oxigraph store of {ntriples}")
+
+    def query(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        """See :meth:`GraphStore.query`."""
+        checked = check_query(text)
+        try:
+            answer = self._store.query(checked.text)
+            if isinstance(answer, QueryBoolean):
+                return AskResult(bool(answer))
+            if isinstance(answer, QuerySolutions):
+                variables = tuple(v.value for v in answer.variables)
+                rows, truncated = take_rows((tuple(row) for row in answer), max_rows)
+                return SelectResult(variables, rows, truncated)
+            triples, truncated = take_rows(answer, max_rows)
+            return GraphResult(triples, truncated)
+        except SyntaxError as error:
+            raise oxigraph_syntax_error(error) from None
+        except (OSError, RuntimeError, ValueError) as error:
+            raise EngineError(f"Oxigraph failed: {error}") from None
+
+    def describe(self, iri: str) -> list[Triple]:
+        """See :meth:`GraphStore.describe`."""
+        return describe_by_query(self, iri)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+def store_dir(exports_dir: Path | None = None) -> Path:
+    """Return the cache folder of the store built from *exports_dir*.
+
+    ``<cache>/store`` for the checkout's ``exports/``; ``<cache>/store-<hash>`` for any
+    other folder, keyed by its absolute path, so building elsewhere (``--out``) never
+    replaces the store of the published exports.
+    """
+    from hikgraph.paths import cache_dir, default_exports_dir
+
+    exports_dir = (exports_dir or default_exports_dir()).resolve()
+    if exports_dir == default_exports_dir().resolve():
+        return cache_dir() / "store"
+    key = hashlib.sha256(str(exports_dir).encode("utf-8")).hexdigest()[:12]
+    return cache_dir() / f"store-{key}"
+
+
+def ensure_store(exports_dir: Path | None = None) -> Path:
+    """Return the path of an Oxigraph store holding ``hikgraph.nt`` of *exports_dir*,
+    (re)building it when the file's SHA-256 differs from the one recorded beside the
+    store. A rebuild happens in a new folder that replaces the old one only when
+    complete. Raises :class:`StoreError` when the file is missing or does not parse.
+    """
+    from hikgraph.paths import default_exports_dir
+
+    graph = (exports_dir or default_exports_dir()) / GRAPH_FILE
+    if not graph.is_file():
+        raise StoreError(f"{graph}: no such file (run `hikgraph build` first)")
+    target = store_dir(exports_dir)
+    if _is_current(target, graph):
+        return target / "oxigraph"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(target.parent / f"{target.name}.lock"):
+        if _is_current(target, graph):  # another process built it while we waited
+            return target / "oxigraph"
+        digest = _sha256(graph)
+        stat = graph.stat()
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.new-", dir=target.parent))
+        try:
+            store = Store(str(staging / "oxigraph"))
+            try:
+                store.bulk_load(path=str(graph), format=RdfFormat.N_TRIPLES)
+                store.flush()
+                triples = len(store)
+            except SyntaxError as error:
+                raise StoreError(f"{graph}: {error}") from None
+            finally:
+                del store  # closes RocksDB before the folder moves
+            marker = {
+                "graph": str(graph.resolve()),
+                "sha256": digest,
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+                "triples": triples,
+            }
+            (staging / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
+            old = None
+            if target.exists():
+                old = target.with_name(f"{target.name}.old-{os.getpid()}")
+                os.rename(target, old)
+            os.rename(staging, target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target / "oxigraph"
+
+
+def _is_current(target: Path, graph: Path) -> bool:
+    try:
+        marker = json.loads((target / MARKER_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    if not (target / "oxigraph").is_dir():
+        return False
+    stat = graph.stat()
+    if marker.get("size") == stat.st_size and marker.get("mtime_ns") == stat.st_mtime_ns:
+        return True
+    if marker.get("size") != stat.st_size or marker.get("sha256") != _sha256(graph):
+        return False
+    # Same bytes rewritten (every build replaces the file): remember the new mtime so
+    # the next open need not hash the file again.
+    marker["mtime_ns"] = stat.st_mtime_ns
+    with suppress(OSError):
+        (target / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
+    return True
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    # Two builds (or a build and a first query) may race to fill the cache; the lock
+    # makes the second wait and then find the store current.
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- rdflib's engine ------------------------------------------------------------------
+
+
+class RdflibStore:
+    """rdflib's own SPARQL engine over the N-Triples export, held in memory."""
+
+    def __init__(self, graph: Any, label: str = "rdflib") -> None:
+        self._graph = graph
+        self.label = label
+
+    @classmethod
+    def open(cls, exports_dir: Path | None = None) -> RdflibStore:
+        """Return an rdflib store of ``hikgraph.nt`` in *exports_dir* (default
+        ``exports/``). Raises :class:`StoreError`."""
+        from rdflib import Graph
+
+        from hikgraph.paths import default_exports_dir
+
+        path = (exports_dir or default_exports_dir()) / GRAPH_FILE
+        if not path.is_file():
+            raise StoreError(f"{path}: no such file (run `hikgraph build` first)")
+        # No namespaces bound: a query must declare its prefixes, as on Oxigraph and
+        # any endpoint, or the same text would mean different things per engine.
+        graph = Graph(bind_namespaces="none")
+        try:
+            graph.parse(path, format="nt")
+        except Exception as error:
+            raise StoreError(f"{path}: {error}") from None
+        return cls(graph, f"rdflib {_rdflib_version()} over {path}")
+
+    def query(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        """See :meth:`GraphStore.query`."""
+        checked = check_query(text)
+        try:
+            result = self._graph.query(checked.text)
+            if result.type == "ASK":
+                return AskResult(bool(result.askAnswer))
+            if result.type == "SELECT":
+                variables = tuple(str(v) for v in result.vars or ())
+                rows, truncated = take_rows(
+                    (tuple(from_rdflib(term) for term in row) for row in result), max_rows
+                )
+                return SelectResult(variables, rows, truncated)
+            triples = (
+                Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+                for s, p, o in result.graph
+            )
+            graph_triples, truncated = take_rows(triples, max_rows)
+            return GraphResult(graph_triples, truncated)
+        except Exception as error:  # rdflib raises plain Exceptions from evaluation
+            raise EngineError(f"rdflib failed: {error}") from None
+
+    def describe(self, iri: str) -> list[Triple]:
+        """See :meth:`GraphStore.describe`."""
+        return describe_by_query(self, iri)
+
+
+def _rdflib_version() -> str:
+    import rdflib
+
+    return str(rdflib.__version__)
+
+
+def from_rdflib(term: Any) -> Term | None:
+    """Return the pyoxigraph term equal to the rdflib *term* (None stays None)."""
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdflibLiteral
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return NamedNode(str(term))
+    if isinstance(term, BNode):
+        return BlankNode(str(term))
+    if isinstance(term, RdflibLiteral):
+        if term.language:
+            return Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return Literal(str(term), datatype=NamedNode(str(term.datatype)))
+        return Literal(str(term))
+    raise EngineError(f"rdflib returned a term of unknown kind: {term!r}")
+
+
+# --- choosing an engine ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Which engine to open, as plain data (so a worker process can open its own)."""
+
+    name: str = "oxigraph"
+    exports_dir: Path | None = None
+    endpoint: str | None = None
+    timeout: float = 30.0
+
+    def open(self) -> GraphStore:
+        """Return the :class:`GraphStore` this describes. Raises :class:`StoreError`."""
+        if self.name == "oxigraph":
+            return OxigraphStore.open(self.exports_dir)
+        if self.name == "rdflib":
+            return RdflibStore.open(self.exports_dir)
+        if self.name == "endpoint":
+            from hikgraph.endpoint import RemoteStore
+
+            if not self.endpoint:
+                raise StoreError("the endpoint engine needs an endpoint URL")
+            return RemoteStore(self.endpoint, timeout=self.timeout)
+        raise StoreError(f"unknown engine {self.name!r}; choose one of {', '.join(ENGINES)}")
+
+
+def open_store(
+    engine: str = "oxigraph",
+    *,
+    exports_dir: Path | None = None,
+    endpoint: str | None = None,
+    timeout: float = 30.0,
+) -> GraphStore:
+    """Return the store for *engine* (``oxigraph``, ``rdflib``); an *endpoint* URL
+    selects the remote engine whatever *engine* says. Raises :class:`StoreError`."""
+    name = "endpoint" if endpoint else engine
+    return Engine(name, exports_dir, endpoint, timeout).open()
