@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "sources" / "ipvm-hikvision-news-directory-2022-05-13.txt"
 EXPORTS = ROOT / "exports"
+
+# Builds made by tests would each leave an embedded query store in the checkout's
+# cache folder (.cache/hikgraph); give the session its own, removed at exit.
+if "HIKGRAPH_CACHE_DIR" not in os.environ:
+    os.environ["HIKGRAPH_CACHE_DIR"] = tempfile.mkdtemp(prefix="hikgraph-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["HIKGRAPH_CACHE_DIR"], ignore_errors=True)
 
 
 def _is_loopback(address: object) -> bool:

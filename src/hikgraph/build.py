@@ -124,6 +124,8 @@ def build(
     lap("serialise")
     written = _replace_files(out_dir, files)
     lap("write")
+    _refresh_query_store(out_dir)
+    lap("store")
     return BuildResult(
         out_dir=out_dir,
         files=written,
@@ -135,6 +137,20 @@ def build(
         warnings=warnings,
         timings=timings,
     )
+
+
+def _refresh_query_store(out_dir: Path) -> None:
+    # `hikgraph query` and `serve` read an embedded Oxigraph store in the cache folder,
+    # not the exports; loading it now keeps the first query after a build fast.
+    from hikgraph.store import StoreError, ensure_store
+
+    try:
+        ensure_store(out_dir)
+    except (StoreError, OSError) as error:
+        raise BuildError(
+            f"the exports are written, but the query store could not be loaded: {error} "
+            "(set HIKGRAPH_CACHE_DIR to a writable folder)"
+        ) from None
 
 
 def _sha256(path: Path) -> str:

@@ -165,3 +165,14 @@ def stats(graph_path: Path | None, output_format: str) -> None:
         click.echo(json.dumps(figures.as_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(format_stats(figures))
+
+
+def _add_query_commands() -> None:
+    # query, queries and serve live in cli_query.py to keep this module small.
+    from hikgraph.cli_query import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_query_commands()

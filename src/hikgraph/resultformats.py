@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -226,20 +227,18 @@ def _csv_field_name(name: str) -> str:
 
 
 _TURTLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_INTEGER = re.compile(r"[+-]?\d+\Z")
-_DECIMAL = re.compile(r"[+-]?\d*\.\d+\Z")
-_DOUBLE = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)[eE][+-]?\d+\Z")
+# Short forms only where every reader gives back the same lexical form: canonical
+# integers and booleans. Readers rewrite "+5", "1.5E3" or "-0.50" (to "5", "1500.0",
+# or an error in rdflib 7.6), so decimals and doubles are always written in full.
 _SHORT_FORMS = {
-    XSD + "integer": _INTEGER,
-    XSD + "decimal": _DECIMAL,
-    XSD + "double": _DOUBLE,
+    XSD + "integer": re.compile(r"-?(0|[1-9]\d*)\Z"),
     XSD + "boolean": re.compile(r"(true|false)\Z"),
 }
 
 
 def turtle_term(term: Term) -> str:
-    """Return *term* in Turtle / SPARQL syntax (numbers and booleans in their short
-    form when the lexical form allows it), on one line."""
+    """Return *term* in Turtle / SPARQL syntax on one line (canonical integers and
+    booleans in their short form)."""
     if isinstance(term, NamedNode):
         return f"<{term.value}>"
     if isinstance(term, BlankNode):
@@ -348,12 +347,32 @@ def to_jsonld_document(triples: list[Triple]) -> bytes:
     from hikgraph.paths import ontology_dir
 
     context = load_context(ontology_dir() / "context.jsonld")
-    # Through N-Triples rather than term by term: a CONSTRUCT may make blank nodes.
-    graph = Graph(bind_namespaces="none").parse(data=_ntriples(triples), format="nt")
+    graph = Graph(bind_namespaces="none")
+    for triple in triples:
+        graph.add(
+            (_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object))
+        )
     document = json.loads(to_jsonld(graph, context))
     document["@context"] = context
     text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
     return (text + "\n").encode("utf-8")
+
+
+def _to_rdflib(term: Term) -> Any:
+    # Term by term rather than through N-Triples, which would relabel blank nodes
+    # and so change the bytes from one run to the next.
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdflibLiteral
+
+    if isinstance(term, NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return BNode(term.value)
+    if isinstance(term, Literal):
+        if term.language:
+            return RdflibLiteral(term.value, lang=term.language)
+        return RdflibLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise FormatError("JSON-LD output cannot hold triple terms")
 
 
 def _rdfxml(triples: list[Triple]) -> bytes:

@@ -138,8 +138,11 @@ def _check_query(text: str) -> CheckedQuery:
             parsed = parseQuery(text)
         except ParseBaseException as error:
             try:
-                parseUpdate(text)
+                update = parseUpdate(text)
             except Exception:
+                update = None
+            # An empty text is a valid update of no operations, but no query.
+            if update is None or not dict.get(update, "request"):
                 raise QuerySyntaxError(_message(error), error.lineno, error.col) from None
             raise UpdateRefused(
                 "SPARQL Update is not supported: this service is read-only"
