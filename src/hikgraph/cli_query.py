@@ -58,9 +58,7 @@ def _engine(engine: str, endpoint: str | None, exports_dir: Path | None) -> Any:
 
 
 def _write(data: bytes) -> None:
-    stream = click.get_binary_stream("stdout")
-    stream.write(data)
-    stream.flush()
+    click.echo(data, nl=False)  # bytes go to the binary stream, untouched
 
 
 @click.command(
