@@ -73,3 +73,42 @@ def require_tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed; .ci/run installs it (see README)")
     return path
+
+
+# Untrusted text for the network page's safety tests: an outlet and headlines that
+# try to inject markup and script, and the word "href", which makes pyvis 0.3.2
+# switch every tooltip to innerHTML. Each payload would set window.__pwned or the
+# document title if it ever ran.
+HOSTILE_TITLE = 'Hikvision </script><script>window.__pwned="heading"</script><b>href</b> Directory'
+HOSTILE_OUTLET = "<img src=x onerror=window.__pwned=1> href"
+HOSTILE_HEADLINE = (
+    "</script><script>window.__pwned=2</script> "
+    "<img src=x onerror=\"document.title='pwned'\"> Hikvision sanctions href"
+)
+HOSTILE_OUTLET_2 = "</script><script>window.__pwned=3</script>"
+HOSTILE_HEADLINE_2 = 'Hikvision cameras banned <a href="javascript:window.__pwned=4">click</a>'
+
+
+@pytest.fixture(scope="session")
+def hostile_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of the shipped source with hostile names and headlines swapped in."""
+    from hikgraph.build import build
+
+    folder = tmp_path_factory.mktemp("hostile")
+    lines = SOURCE.read_text(encoding="utf-8").split("\n")
+    lines[0] = HOSTILE_TITLE
+    text = (
+        "\n".join(lines)
+        .replace(
+            "The Wire China: The Hikvision Tipping Point?",
+            f"{HOSTILE_OUTLET}: {HOSTILE_HEADLINE}",
+        )
+        .replace(
+            "Bloomberg: Blacklisted Chinese Tech Found Inside Top Secret UK Lab",
+            f"{HOSTILE_OUTLET_2}: {HOSTILE_HEADLINE_2}",
+        )
+    )
+    source = folder / "hostile.txt"
+    source.write_text(text, encoding="utf-8")
+    build([source], folder / "exports")
+    return folder / "exports"

@@ -27,6 +27,15 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 ID = "https://w3id.org/hikgraph/id/"
 FILES = {"hikgraph.ttl", "hikgraph.nt", "hikgraph.jsonld", "context.jsonld", "void.ttl"}
+# The outlet–topic network and the timeline (tests/test_network.py checks them).
+NETWORK_FILES = {
+    "network.html",
+    "network-metrics.json",
+    "network.graphml",
+    "network.gexf",
+    "timeline.svg",
+    "timeline.png",
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +57,7 @@ def entries(graph: Graph) -> set:
 
 
 def test_build_writes_every_file(built: Path) -> None:
-    assert {p.name for p in built.iterdir()} == FILES
+    assert {p.name for p in built.iterdir()} == FILES | NETWORK_FILES
 
 
 def test_counts_in_the_graph(graph: Graph) -> None:

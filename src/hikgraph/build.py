@@ -188,6 +188,11 @@ def _serialise(
     )
     contents["void.ttl"] = export.to_turtle(void)
     contents[export.CONTEXT_FILE] = context_bytes
+    # The network page, its metrics, GraphML/GEXF and the timeline are drawn from the
+    # N-Triples through SPARQL, as a user of the dump would draw them.
+    from hikgraph.network import network_exports
+
+    contents.update(network_exports(ntriples))
     return contents
 
 

@@ -140,7 +140,8 @@ def validate(path: Path | None, quiet: bool) -> None:
     epilog="""\b
 Example:
     hikgraph stats
-    hikgraph stats --format json"""
+    hikgraph stats --format json
+    hikgraph stats --network"""
 )
 @click.option(
     "--graph",
@@ -149,14 +150,32 @@ Example:
     default=None,
     help="N-Triples file to describe [default: exports/hikgraph.nt].",
 )
+@click.option(
+    "--network",
+    is_flag=True,
+    help="Print the outlet–topic network's analytics instead: weighted degree, "
+    "betweenness, topic co-occurrence and communities (as network-metrics.json).",
+)
 @_format_option("text", "json")
-def stats(graph_path: Path | None, output_format: str) -> None:
+def stats(graph_path: Path | None, network: bool, output_format: str) -> None:
     """Print the graph's figures: entries, months, outlets, unreviewed outlet
     names, entries per topic and the entries no topic matched."""
     from hikgraph.paths import default_exports_dir
     from hikgraph.stats import format_stats, graph_stats, load_store
 
     target = graph_path or default_exports_dir() / "hikgraph.nt"
+    if network:
+        from hikgraph.network import format_metrics, network_metrics, read_network
+
+        try:
+            metrics = network_metrics(read_network(load_store(target)))
+        except ValueError as error:
+            raise DataFailure(str(error)) from None
+        if output_format == "json":
+            click.echo(json.dumps(metrics, indent=2, ensure_ascii=False, sort_keys=True))
+        else:
+            click.echo(format_metrics(metrics))
+        return
     try:
         figures = graph_stats(load_store(target))
     except ValueError as error:
@@ -176,3 +195,54 @@ def _add_query_commands() -> None:
 
 
 _add_query_commands()
+
+
+@main.command(
+    epilog="""\b
+Example:
+    hikgraph viz
+    hikgraph viz --out /tmp/hikgraph-view --include countries --include articles"""
+)
+@click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="N-Triples file to draw [default: exports/hikgraph.nt].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to write network.html to [default: exports/ of the checkout].",
+)
+@click.option(
+    "--include",
+    "layers",
+    multiple=True,
+    type=click.Choice(["countries", "articles"]),
+    help="Add a layer: outlet → country links, or the entries as nodes between "
+    "outlets and topics. Repeat for both.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def viz(
+    graph_path: Path | None, out_dir: Path | None, layers: tuple[str, ...], quiet: bool
+) -> None:
+    """Write network.html: the interactive outlet–topic network of the graph.
+
+    One self-contained file that opens from disk in any browser with no network:
+    node size by entries, colour by kind, plain-text tooltips, search, filters by
+    year, topic and outlet country, the network's analytics and the timeline.
+    `hikgraph build` writes the same page (without layers) into exports/.
+    """
+    from hikgraph.network import write_page
+    from hikgraph.paths import default_exports_dir
+
+    graph = graph_path or default_exports_dir() / "hikgraph.nt"
+    try:
+        target = write_page(graph, out_dir or default_exports_dir(), layers)
+    except ValueError as error:
+        raise DataFailure(str(error)) from None
+    if not quiet:
+        click.echo(f"wrote {target}", err=True)

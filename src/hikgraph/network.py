@@ -1,0 +1,694 @@
+"""The outlet–topic network: read from the graph with SPARQL, analysed with networkx.
+
+Everything here starts from a pyoxigraph store holding the built graph, never from
+the parser's records, so the network is what a user querying the published dump
+would find. :func:`read_network` runs the queries; :func:`network_graph` turns the
+answer into a :class:`networkx.Graph` (outlets and topics, optionally countries or
+article nodes); :func:`network_metrics` computes the figures `hikgraph stats
+--network` prints; :func:`network_exports` is the one call `hikgraph build` makes
+and returns every network file by name.
+
+Determinism: every list is sorted, the layout and the community detection are
+seeded, and floats are rounded, so the same graph gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pyoxigraph import QuerySolutions, RdfFormat, Store
+
+from hikgraph.model import KIND_CLASSES, PREFIXES
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+#: Seed of the layout and of the community detection: the same build shows the same
+#: picture and the same communities.
+SEED = 7
+#: The optional layers `hikgraph viz --include` adds to the outlet–topic network.
+LAYERS = ("countries", "articles")
+#: Headlines listed in an outlet's tooltip.
+HEADLINES_SHOWN = 5
+
+NETWORK_FILES = (
+    "network.html",
+    "network-metrics.json",
+    "network.graphml",
+    "network.gexf",
+    "timeline.svg",
+    "timeline.png",
+)
+
+# Topics in one palette of strong colours, outlets in softer ones, so the two kinds
+# of node are told apart before any label is read. Colours follow the topics' order
+# in the scheme (sorted by id), so a topic keeps its colour between builds.
+TOPIC_COLOURS = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#393b79",
+    "#ad494a",
+    "#637939",
+)
+OUTLET_COLOURS = (
+    "#8dd3c7",
+    "#fdb462",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#b3de69",
+    "#fccde5",
+    "#ffffb3",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+)
+OTHER_COLOUR = "#d9d9d9"
+UNKNOWN = "unknown"
+
+_KIND_OF_CLASS = {hik_class: kind for kind, (_, hik_class) in KIND_CLASSES.items()}
+_SPARQL_PREFIXES = "".join(
+    f"PREFIX {prefix}: <{PREFIXES[prefix]}>\n" for prefix in ("schema", "skos", "hik")
+)
+
+
+class NetworkError(ValueError):
+    """The graph holds nothing to draw a network from (no topics or no entries)."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic concept of the scheme."""
+
+    iri: str
+    id: str
+    label: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """An outlet that published at least one entry."""
+
+    iri: str
+    name: str
+    kind: str  # a key of model.KIND_CLASSES, or "unknown"
+    country_iri: str | None
+    country_code: str | None
+    country_name: str | None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A directory entry: its headline, month, outlet (if any) and topic IRIs."""
+
+    iri: str
+    headline: str
+    month: str  # YYYY-MM
+    outlet: str | None
+    topics: tuple[str, ...]
+
+    @property
+    def year(self) -> int:
+        """Return the year the entry was published."""
+        return int(self.month[:4])
+
+
+@dataclass(frozen=True)
+class NetworkData:
+    """What the network is drawn from, as the graph answered the queries."""
+
+    title: str
+    published: str | None  # the directory's xsd:dateTime, if the graph has one
+    topics: tuple[Topic, ...]
+    outlets: tuple[Outlet, ...]
+    articles: tuple[Article, ...]
+    #: (outlet IRI, topic IRI) → {year: entries of that outlet about that topic}
+    coverage: Mapping[tuple[str, str], Mapping[int, int]] = field(default_factory=dict)
+
+    def years(self) -> tuple[int, int] | None:
+        """Return the first and last year of the entries, or None without entries."""
+        if not self.articles:
+            return None
+        years = [a.year for a in self.articles]
+        return min(years), max(years)
+
+
+def load_ntriples(ntriples: bytes) -> Store:
+    """Return an in-memory store holding the N-Triples *ntriples*.
+
+    Raises ValueError when they do not parse.
+    """
+    store = Store()
+    try:
+        store.load(ntriples, format=RdfFormat.N_TRIPLES)
+    except SyntaxError as error:
+        raise ValueError(f"the graph does not parse as N-Triples: {error}") from None
+    return store
+
+
+def _rows(store: Store, query: str) -> list[list[str | None]]:
+    solutions = store.query(_SPARQL_PREFIXES + query)
+    assert isinstance(solutions, QuerySolutions)
+    return [[term.value if term is not None else None for term in row] for row in solutions]
+
+
+# The outlet–topic counts the network's edges are weighted by, per year so the page
+# can filter by year range. COUNT(DISTINCT ?e): an entry counts once per topic.
+COVERAGE_QUERY = """
+SELECT ?outlet ?topic ?year (COUNT(DISTINCT ?e) AS ?entries) WHERE {
+  ?e a schema:CreativeWork ; schema:publisher ?outlet ; schema:about ?topic ;
+     schema:datePublished ?month .
+  ?topic a skos:Concept .
+  BIND(SUBSTR(STR(?month), 1, 4) AS ?year)
+} GROUP BY ?outlet ?topic ?year
+"""
+
+_TOPICS_QUERY = """
+SELECT ?topic ?label ?definition WHERE {
+  ?topic a skos:Concept ; skos:prefLabel ?label .
+  OPTIONAL { ?topic skos:definition ?definition }
+}
+"""
+
+_OUTLETS_QUERY = """
+SELECT ?outlet ?name ?class ?country ?code ?countryName WHERE {
+  { SELECT DISTINCT ?outlet WHERE { ?e a schema:CreativeWork ; schema:publisher ?outlet } }
+  OPTIONAL { ?outlet schema:name ?name }
+  OPTIONAL { ?outlet a ?class FILTER(STRSTARTS(STR(?class), STR(hik:))) }
+  OPTIONAL {
+    ?outlet schema:location ?country .
+    OPTIONAL { ?country schema:identifier ?code }
+    OPTIONAL { ?country schema:name ?countryName }
+  }
+}
+"""
+
+_ARTICLES_QUERY = """
+SELECT ?e ?headline ?month ?outlet WHERE {
+  ?e a schema:CreativeWork ; schema:datePublished ?month .
+  OPTIONAL { ?e schema:headline ?headline }
+  OPTIONAL { ?e schema:publisher ?outlet }
+}
+"""
+
+_ARTICLE_TOPICS_QUERY = """
+SELECT ?e ?topic WHERE { ?e a schema:CreativeWork ; schema:about ?topic . ?topic a skos:Concept }
+"""
+
+# FILTER EXISTS, not a join on schema:hasPart: the join makes one row per entry and
+# takes seconds on a large directory.
+_DIRECTORY_QUERY = """
+SELECT ?name ?published WHERE {
+  ?d a schema:Report ; schema:name ?name .
+  FILTER EXISTS { ?d schema:hasPart ?part }
+  OPTIONAL { ?d schema:datePublished ?published }
+} ORDER BY ?published ?name LIMIT 1
+"""
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    present = sorted(v for v in values if v)
+    return present[0] if present else None
+
+
+def read_network(store: Store) -> NetworkData:
+    """Return the :class:`NetworkData` of the graph in *store*, read with SPARQL.
+
+    Raises :class:`NetworkError` when the graph has no topic concepts or no entries.
+    """
+    labels: dict[str, list[str | None]] = defaultdict(list)
+    definitions: dict[str, list[str | None]] = defaultdict(list)
+    for iri, label, definition in _rows(store, _TOPICS_QUERY):
+        assert iri is not None
+        labels[iri].append(label)
+        definitions[iri].append(definition)
+    topics = tuple(
+        sorted(
+            (
+                Topic(
+                    iri=iri,
+                    id=iri.rsplit("/", 1)[-1],
+                    label=_first(labels[iri]) or iri.rsplit("/", 1)[-1],
+                    definition=_first(definitions[iri]) or "",
+                )
+                for iri in labels
+            ),
+            key=lambda t: t.id,
+        )
+    )
+
+    outlet_rows: dict[str, list[list[str | None]]] = defaultdict(list)
+    for row in _rows(store, _OUTLETS_QUERY):
+        assert row[0] is not None
+        outlet_rows[row[0]].append(row)
+    outlets = []
+    for iri, rows in outlet_rows.items():
+        kinds = sorted({_KIND_OF_CLASS[r[2]] for r in rows if r[2] in _KIND_OF_CLASS})
+        outlets.append(
+            Outlet(
+                iri=iri,
+                name=_first(r[1] for r in rows) or iri.rsplit("/", 1)[-1],
+                kind=kinds[0] if kinds else UNKNOWN,
+                country_iri=_first(r[3] for r in rows),
+                country_code=_first(r[4] for r in rows),
+                country_name=_first(r[5] for r in rows),
+            )
+        )
+    outlets.sort(key=lambda o: (o.name.casefold(), o.iri))
+
+    article_topics: dict[str, set[str]] = defaultdict(set)
+    for article, topic in _rows(store, _ARTICLE_TOPICS_QUERY):
+        assert article is not None and topic is not None
+        article_topics[article].add(topic)
+    articles = sorted(
+        (
+            Article(
+                iri=iri,
+                headline=headline or "",
+                month=month[:7],
+                outlet=outlet,
+                topics=tuple(sorted(article_topics.get(iri, ()))),
+            )
+            for iri, headline, month, outlet in _rows(store, _ARTICLES_QUERY)
+            if iri is not None and month is not None
+        ),
+        key=lambda a: (a.month, a.iri),
+    )
+
+    coverage: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for outlet, topic, year, entries in _rows(store, COVERAGE_QUERY):
+        assert outlet and topic and year and entries
+        coverage[outlet, topic][int(year)] = int(entries)
+
+    directory = _rows(store, _DIRECTORY_QUERY)
+    title, published = directory[0] if directory else (None, None)
+    if not topics:
+        raise NetworkError("the graph has no topic concepts (skos:Concept) to draw")
+    if not articles:
+        raise NetworkError("the graph has no entries (schema:CreativeWork) to draw")
+    return NetworkData(
+        title=title or "Hikvision news directory",
+        published=published,
+        topics=topics,
+        outlets=tuple(outlets),
+        articles=tuple(articles),
+        coverage={key: dict(sorted(years.items())) for key, years in sorted(coverage.items())},
+    )
+
+
+def _size(count: int) -> float:
+    # Area, not radius, should grow with the count: radius by square root.
+    return round(8 + 5 * math.sqrt(count), 2)
+
+
+def network_graph(data: NetworkData, include: Collection[str] = ()) -> nx.Graph:
+    """Return the network of *data* as an undirected, weighted :class:`networkx.Graph`.
+
+    Nodes are IRIs with a ``type`` of ``outlet`` or ``topic`` (and ``country`` or
+    ``article`` for the *include* layers); every attribute is a string or a number
+    so the graph writes to GraphML and GEXF as it is. Without ``articles`` an edge
+    joins an outlet to a topic, ``weight`` = its entries about the topic; with it,
+    article nodes stand between them (outlet–article and article–topic edges of
+    weight 1). ``countries`` adds outlet–country edges. Raises ValueError for an
+    unknown layer.
+    """
+    import networkx as nx
+
+    unknown = set(include) - set(LAYERS)
+    if unknown:
+        raise ValueError(f"unknown network layer(s): {', '.join(sorted(unknown))}")
+    graph = nx.Graph()
+    per_topic = Counter(t for a in data.articles for t in a.topics)
+    per_outlet = Counter(a.outlet for a in data.articles if a.outlet)
+    for topic in data.topics:
+        graph.add_node(
+            topic.iri,
+            type="topic",
+            label=topic.label,
+            topic=topic.id,
+            definition=topic.definition,
+            articles=per_topic[topic.iri],
+        )
+    for outlet in data.outlets:
+        graph.add_node(
+            outlet.iri,
+            type="outlet",
+            label=outlet.name,
+            kind=outlet.kind,
+            country=outlet.country_code or "",
+            country_name=outlet.country_name or "",
+            articles=per_outlet[outlet.iri],
+        )
+    if "articles" in include:
+        for article in data.articles:
+            graph.add_node(
+                article.iri,
+                type="article",
+                label=article.headline,
+                month=article.month,
+                articles=1,
+            )
+            if article.outlet:
+                graph.add_edge(article.outlet, article.iri, type="published", weight=1)
+            for topic_iri in article.topics:
+                graph.add_edge(article.iri, topic_iri, type="about", weight=1)
+    else:
+        for (outlet_iri, topic_iri), years in data.coverage.items():
+            graph.add_edge(outlet_iri, topic_iri, type="covers", weight=sum(years.values()))
+    if "countries" in include:
+        outlets_in = Counter(o.country_iri for o in data.outlets if o.country_iri)
+        for outlet in data.outlets:
+            if not outlet.country_iri:
+                continue
+            if outlet.country_iri not in graph:
+                graph.add_node(
+                    outlet.country_iri,
+                    type="country",
+                    label=outlet.country_name or outlet.country_code or outlet.country_iri,
+                    country=outlet.country_code or "",
+                    outlets=outlets_in[outlet.country_iri],
+                    articles=0,
+                )
+            graph.nodes[outlet.country_iri]["articles"] += per_outlet[outlet.iri]
+            graph.add_edge(outlet.iri, outlet.country_iri, type="located-in", weight=1)
+    return graph
+
+
+def layout(graph: nx.Graph, scale: float = 900.0) -> dict[str, tuple[int, int]]:
+    """Return a seeded force-directed position (whole pixels) for every node of
+    *graph*, so the page starts from the same picture on every build."""
+    import networkx as nx
+
+    if not graph:
+        return {}
+    # Nodes in sorted order: spring_layout's result depends on the order it sees them.
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(graph.nodes))
+    ordered.add_weighted_edges_from(
+        sorted(
+            (min(u, v), max(u, v), math.log1p(d["weight"])) for u, v, d in graph.edges(data=True)
+        )
+    )
+    k = 2.2 / math.sqrt(max(len(ordered), 1))
+    positions = nx.spring_layout(ordered, k=k, iterations=120, seed=SEED, scale=1.0)
+    return {node: (round(x * scale), round(y * scale)) for node, (x, y) in positions.items()}
+
+
+def _round(value: float) -> float:
+    return round(float(value), 6)
+
+
+def network_metrics(data: NetworkData) -> dict[str, Any]:
+    """Return the analytics of the outlet–topic network as JSON-ready values.
+
+    ``outlets`` and ``topics``: weighted degree (entries), degree, betweenness
+    centrality (shortest paths where a heavier edge is a shorter one, 1/weight) and
+    community; ``topic_cooccurrence``: entries carrying both topics of a pair;
+    ``communities``: Louvain communities of the weighted network (seeded), each a
+    group of topics with the outlets whose coverage leans to them. Outlets whose
+    entries carry no topic have no edge and no community.
+    """
+    import networkx as nx
+
+    graph = network_graph(data)
+    for _, _, attributes in graph.edges(data=True):
+        attributes["distance"] = 1.0 / attributes["weight"]
+    strength = dict(graph.degree(weight="weight"))
+    betweenness = nx.betweenness_centrality(graph, weight="distance", normalized=True)
+    connected = graph.subgraph(n for n in graph if graph.degree(n) > 0)
+    found = nx.community.louvain_communities(connected, weight="weight", seed=SEED)
+
+    def community_key(members: Iterable[str]) -> tuple[int, str]:
+        members = list(members)
+        return (-len(members), min(graph.nodes[m]["label"].casefold() for m in members))
+
+    ordered = sorted((sorted(c) for c in found), key=community_key)
+    community_of = {member: number for number, c in enumerate(ordered, 1) for member in c}
+
+    def node_figures(iri: str) -> dict[str, Any]:
+        return {
+            "weighted_degree": strength[iri],
+            "degree": graph.degree(iri),
+            "betweenness": _round(betweenness[iri]),
+            "community": community_of.get(iri),
+        }
+
+    outlets = [
+        {
+            "iri": o.iri,
+            "name": o.name,
+            "kind": o.kind,
+            "country": o.country_code,
+            "articles": graph.nodes[o.iri]["articles"],
+            **node_figures(o.iri),
+        }
+        for o in data.outlets
+    ]
+    outlets.sort(key=lambda o: (-o["weighted_degree"], o["name"].casefold(), o["iri"]))
+    topics = [
+        {
+            "iri": t.iri,
+            "id": t.id,
+            "label": t.label,
+            "articles": graph.nodes[t.iri]["articles"],
+            **node_figures(t.iri),
+        }
+        for t in data.topics
+    ]
+    topics.sort(key=lambda t: (-t["weighted_degree"], t["id"]))
+    topic_id = {t.iri: t.id for t in data.topics}
+    pairs = Counter(
+        (topic_id[a], topic_id[b])
+        for article in data.articles
+        for i, a in enumerate(article.topics)
+        for b in article.topics[i + 1 :]
+    )
+    communities = []
+    for number, members in enumerate(ordered, 1):
+        kinds = defaultdict(list)
+        for member in members:
+            kinds[graph.nodes[member]["type"]].append(member)
+        communities.append(
+            {
+                "id": number,
+                "topics": sorted(topic_id[t] for t in kinds["topic"]),
+                "outlets": sorted(
+                    (graph.nodes[o]["label"] for o in kinds["outlet"]), key=str.casefold
+                ),
+            }
+        )
+    outlet_count = len(data.outlets)
+    return {
+        "about": {
+            "network": "outlets and topics; an edge joins an outlet to a topic it covered",
+            "weight": "entries of the outlet about the topic",
+            "weighted_degree": "sum of the weights of a node's edges (entries)",
+            "betweenness": "normalised betweenness centrality, path length 1/weight",
+            "communities": f"Louvain (networkx louvain_communities), weight, seed {SEED}",
+            "topic_cooccurrence": "entries whose headline carries both topics",
+        },
+        "counts": {
+            "outlets": outlet_count,
+            "topics": len(data.topics),
+            "edges": graph.number_of_edges(),
+            "entries": len(data.articles),
+            "entries_with_outlet": sum(1 for a in data.articles if a.outlet),
+            "communities": len(communities),
+            "density": _round(
+                graph.number_of_edges() / (outlet_count * len(data.topics)) if outlet_count else 0.0
+            ),
+        },
+        "outlets": outlets,
+        "topics": topics,
+        "topic_cooccurrence": [
+            {"topics": list(pair), "entries": n}
+            for pair, n in sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "communities": communities,
+    }
+
+
+def metrics_json(metrics: Mapping[str, Any]) -> bytes:
+    """Return *metrics* as the bytes of ``network-metrics.json`` (sorted, indented)."""
+    return (json.dumps(metrics, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+
+def format_metrics(metrics: Mapping[str, Any], top: int = 15) -> str:
+    """Return *metrics* as the plain-text report `hikgraph stats --network` prints,
+    with the *top* outlets and topic pairs."""
+    counts = metrics["counts"]
+    width = max([len(o["name"]) for o in metrics["outlets"][:top]] + [20])
+    header = f"{'weighted':>9} {'topics':>7} {'betweenness':>12} {'community':>10}"
+    lines = [
+        f"outlet–topic network  {counts['outlets']} outlets, {counts['topics']} topics, "
+        f"{counts['edges']} edges (density {counts['density']:.3f}); "
+        f"{counts['entries']} entries, {counts['entries_with_outlet']} with an outlet",
+        "weighted degree = entries (of an outlet, or about a topic) counted once per topic",
+        "",
+        f"{'outlets (top ' + str(top) + ')':<{width + 2}}{header}",
+        *(
+            f"  {o['name']:<{width}}{o['weighted_degree']:>9} {o['degree']:>7} "
+            f"{o['betweenness']:>12.4f} {_community(o['community']):>10}"
+            for o in metrics["outlets"][:top]
+        ),
+        "",
+        f"{'topics':<{width + 2}}{header.replace(' topics', 'outlets')}",
+        *(
+            f"  {t['id']:<{width}}{t['weighted_degree']:>9} {t['degree']:>7} "
+            f"{t['betweenness']:>12.4f} {_community(t['community']):>10}"
+            for t in metrics["topics"]
+        ),
+        "",
+        f"topic co-occurrence (top {top}): entries whose headline carries both",
+        *(
+            f"  {' + '.join(pair['topics']):<{width + 20}}{pair['entries']:>5}"
+            for pair in metrics["topic_cooccurrence"][:top]
+        ),
+        "",
+        f"communities ({metrics['about']['communities']}):",
+        *(
+            f"  {c['id']:>2}. {', '.join(c['topics']) or '(no topic)'}: "
+            f"{len(c['outlets'])} outlet(s): {', '.join(c['outlets'])}"
+            for c in metrics["communities"]
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _community(number: int | None) -> str:
+    return "-" if number is None else str(number)
+
+
+def _with_metrics(graph: nx.Graph, metrics: Mapping[str, Any]) -> nx.Graph:
+    figures = {row["iri"]: row for row in (*metrics["outlets"], *metrics["topics"])}
+    for iri, attributes in graph.nodes(data=True):
+        row = figures.get(iri)
+        if row:
+            attributes["weighted_degree"] = row["weighted_degree"]
+            attributes["betweenness"] = row["betweenness"]
+            # GraphML and GEXF have no null: 0 means "in no community".
+            attributes["community"] = row["community"] or 0
+    return graph
+
+
+def graphml_bytes(graph: nx.Graph) -> bytes:
+    """Return *graph* as GraphML (for Cytoscape, Gephi, yEd), nodes and edges sorted."""
+    import networkx as nx
+
+    return ("\n".join(nx.generate_graphml(_sorted_copy(graph))) + "\n").encode()
+
+
+def gexf_bytes(
+    graph: nx.Graph,
+    positions: Mapping[str, tuple[int, int]] | None = None,
+    colours: Mapping[str, str] | None = None,
+    modified: str = "2000-01-01",
+) -> bytes:
+    """Return *graph* as GEXF 1.2 (for Gephi), with the page's *positions* and
+    *colours* as viz attributes when given. networkx stamps today's date and its own
+    version into the header; both are replaced (*modified*, "hikgraph") so the bytes
+    depend on the graph only."""
+    from networkx.readwrite.gexf import GEXFWriter
+
+    copy = _sorted_copy(graph)
+    for iri, attributes in copy.nodes(data=True):
+        viz: dict[str, Any] = {"size": _size(attributes.get("articles", 0))}
+        if positions and iri in positions:
+            x, y = positions[iri]
+            viz["position"] = {"x": float(x), "y": float(-y), "z": 0.0}
+        if colours and iri in colours:
+            r, g, b = (int(colours[iri][i : i + 2], 16) for i in (1, 3, 5))
+            viz["color"] = {"r": r, "g": g, "b": b, "a": 1.0}
+        attributes["viz"] = viz
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    meta = writer.xml.find("meta")
+    assert meta is not None
+    meta.set("lastmodifieddate", modified)
+    creator = meta.find("creator")
+    assert creator is not None
+    creator.text = "hikgraph"
+    writer.add_graph(copy)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _sorted_copy(graph: nx.Graph) -> nx.Graph:
+    import networkx as nx
+
+    copy = nx.Graph()
+    copy.add_nodes_from(sorted(graph.nodes(data=True)))
+    copy.add_edges_from(
+        sorted(
+            ((min(u, v), max(u, v), dict(d)) for u, v, d in graph.edges(data=True)),
+            key=lambda e: (e[0], e[1]),
+        )
+    )
+    for _, _, attributes in copy.edges(data=True):
+        attributes.pop("distance", None)
+    return copy
+
+
+def network_exports(ntriples: bytes) -> dict[str, bytes]:
+    """Return the network files `hikgraph build` writes, by name (see
+    :data:`NETWORK_FILES`), drawn from the N-Triples *ntriples* of the built graph.
+
+    Raises ValueError (a :class:`NetworkError`) when the graph has nothing to draw.
+    """
+    from hikgraph.network_page import node_colours, render_page
+    from hikgraph.timeline import timeline_images
+
+    data = read_network(load_ntriples(ntriples))
+    metrics = network_metrics(data)
+    svg, png = timeline_images(data)
+    assert png is not None
+    graph = _with_metrics(network_graph(data), metrics)
+    positions = layout(graph)
+    modified = (data.published or "2000-01-01")[:10]
+    return {
+        "network.html": render_page(data, metrics=metrics, timeline_svg=svg, positions=positions),
+        "network-metrics.json": metrics_json(metrics),
+        "network.graphml": graphml_bytes(graph),
+        "network.gexf": gexf_bytes(graph, positions, node_colours(data, graph), modified),
+        "timeline.svg": svg,
+        "timeline.png": png,
+    }
+
+
+def write_page(
+    graph_path: Path, out_dir: Path, include: Collection[str] = (), *, timeline: bool = True
+) -> Path:
+    """Write ``network.html`` for the N-Triples graph at *graph_path* into *out_dir*
+    (created if missing) and return its path; *include* adds layers (see
+    :data:`LAYERS`). Raises ValueError for a missing or unreadable graph, an unknown
+    layer or a graph with nothing to draw."""
+    from hikgraph.network_page import render_page
+    from hikgraph.stats import load_store
+    from hikgraph.timeline import timeline_images
+
+    data = read_network(load_store(graph_path))
+    metrics = network_metrics(data)
+    svg = timeline_images(data, png=False)[0] if timeline else None
+    page = render_page(data, include=include, metrics=metrics, timeline_svg=svg)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "network.html"
+    # Write beside the target, then rename: a reader never sees half a page.
+    partial = out_dir / ".network.html.partial"
+    partial.write_bytes(page)
+    partial.replace(target)
+    return target
