@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+import signal
 import sys
+import threading
 import traceback
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -422,6 +424,10 @@ class HikgraphHTTPServer(ThreadingHTTPServer):
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(
     engine: Engine,
     *,
@@ -444,6 +450,10 @@ def serve(
     """
     from hikgraph.workers import PooledStore
 
+    if threading.current_thread() is threading.main_thread():
+        # A service manager stops with SIGTERM: shut down as on Ctrl-C, so the worker
+        # processes are stopped too.
+        signal.signal(signal.SIGTERM, _interrupt)
     pool = PooledStore(engine, workers=workers, timeout=timeout)
     try:
         app = App(
