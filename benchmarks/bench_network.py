@@ -87,7 +87,7 @@ def timed(runs: int, action: Callable[[], object]) -> list[float]:
 
 def report(label: str, times: list[float]) -> None:
     print(
-        f"  {label:<44} median {statistics.median(times):6.3f}s  "
+        f"  {label:<48} median {statistics.median(times):6.3f}s  "
         f"(min {min(times):.3f}s, max {max(times):.3f}s, {len(times)} runs)"
     )
 
@@ -180,7 +180,7 @@ def main() -> None:
                 report("hikgraph build (cold), with the network files", with_network)
                 report("hikgraph build (cold), without them", without)
                 print(
-                    f"  {'added to the build (difference of medians)':<44} "
+                    f"  {'added to the build (difference of medians)':<48} "
                     f"{statistics.median(with_network) - statistics.median(without):6.3f}s"
                 )
             loaded, stable = browser_times(page, args.runs)

@@ -165,7 +165,8 @@ def stats(graph_path: Path | None, network: bool, output_format: str) -> None:
 
     target = graph_path or default_exports_dir() / "hikgraph.nt"
     if network:
-        from hikgraph.network import format_metrics, network_metrics, read_network
+        from hikgraph.network import read_network
+        from hikgraph.network_analysis import format_metrics, network_metrics
 
         try:
             metrics = network_metrics(read_network(load_store(target)))

@@ -36,9 +36,9 @@ from hikgraph.network import (
     OUTLET_COLOURS,
     TOPIC_COLOURS,
     NetworkData,
-    _size,
     layout,
     network_graph,
+    node_size,
 )
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ def page_data(
             "label": a["label"],
             "x": x,
             "y": y,
-            "size": _size(a["articles"]) if a["type"] != "article" else 6,
+            "size": node_size(a["articles"]) if a["type"] != "article" else 6,
             "articles": a["articles"],
         }
         if a["type"] in ("topic", "outlet"):
