@@ -244,6 +244,14 @@ def test_page_with_layers_from_the_cli(built: Path, tmp_path: Path) -> None:
     assert "covers" not in edge_kinds  # the articles stand between outlets and topics
 
 
+def test_viz_writes_the_page_build_writes(built: Path, tmp_path: Path) -> None:
+    result = run_cli("viz", "--graph", str(built / "hikgraph.nt"), "--out", str(tmp_path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert (tmp_path / "network.html").read_bytes() == (built / "network.html").read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["network.html"]
+
+
 def test_viz_usage_and_data_errors(tmp_path: Path) -> None:
     assert run_cli("viz", "--include", "people").returncode == 2
     missing = run_cli("viz", "--graph", str(tmp_path / "none.nt"), "--out", str(tmp_path))
