@@ -220,3 +220,30 @@ def test_the_canaries_would_see_an_engine_reaching_out(tmp_path: Path) -> None:
         Dataset().query(f"SELECT * FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}")
     assert connections, "Oxigraph did not connect: the canary proves nothing"
     assert str(secret) in opened, "rdflib did not read the file: the canary proves nothing"
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_the_endpoint_answers_400_and_opens_nothing(
+    engines: dict[str, GraphStore], engine: str, tmp_path: Path
+) -> None:
+    import urllib.parse
+
+    from hikgraph.protocol import Request
+    from hikgraph.server import App
+
+    secret = tmp_path / "secret.ttl"
+    secret.write_text("<http://a> <http://b> <http://c> .\n")
+    app = App(engines[engine])
+    with canary() as (port, connections, opened):
+        for query in _reaching_out(port, secret):
+            for request in (
+                Request("GET", "/sparql", urllib.parse.urlencode({"query": query})),
+                Request("GET", "/", urllib.parse.urlencode({"query": query})),
+                Request(
+                    "POST", "/sparql", "", {"content-type": "application/sparql-query"},
+                    query.encode(),
+                ),
+            ):  # fmt: skip
+                assert app.handle(request).status == 400, (query, request.path)
+    assert connections == []
+    assert str(secret) not in opened

@@ -269,7 +269,7 @@ def serve(
     connection. Restart it after `hikgraph build` to serve the new graph.
     """
     from hikgraph.protocol import Request
-    from hikgraph.server import App, HikgraphHTTPServer
+    from hikgraph.server import App, HikgraphHTTPServer, ListenError
     from hikgraph.server import serve as run_server
     from hikgraph.store import StoreError
 
@@ -305,8 +305,8 @@ def serve(
         )
     except StoreError as error:
         raise DataFailure(str(error)) from None
-    except OSError as error:
-        raise DataFailure(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    except ListenError as error:
+        raise DataFailure(str(error)) from None
 
 
 COMMANDS = (query, queries, serve)

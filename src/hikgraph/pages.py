@@ -42,10 +42,10 @@ code, pre, textarea { font: 13px/1.4 ui-monospace, monospace; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: .25rem .5rem; text-align: left;
   vertical-align: top; overflow-wrap: anywhere; }
-th { font-weight: 600; }
+th { font-weight: 600; white-space: nowrap; }
 td.p { width: 14rem; white-space: nowrap; }
 ul.values { list-style: none; margin: 0; padding: 0; }
-.lang, .dt { color: var(--muted); font-size: .8em; margin-left: .3em; }
+.lang, .dt { color: var(--muted); font-size: .8em; margin-left: .3em; white-space: nowrap; }
 textarea { box-sizing: border-box; width: 100%; min-height: 16rem; }
 .error { border-left: 4px solid #c5221f; padding: .5rem 1rem; white-space: pre-wrap; }
 .note { color: var(--muted); }

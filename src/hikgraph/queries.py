@@ -62,7 +62,7 @@ def named_queries(folder: Path | None = None) -> list[NamedQuery]:
     from hikgraph.paths import queries_dir
 
     folder = folder or queries_dir()
-    return [parse_named_query(path) for path in sorted(folder.glob("*.rq"))]
+    return [parse_named_query(path) for path in sorted(folder.glob("*.rq"), key=lambda p: p.stem)]
 
 
 def named_query(name: str, folder: Path | None = None) -> NamedQuery:

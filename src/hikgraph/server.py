@@ -89,6 +89,10 @@ _HTML_CSP = (
 )
 
 
+class ListenError(OSError):
+    """The server cannot listen on the address it was given (taken, not allowed)."""
+
+
 class App:
     """The whole HTTP service over *store*, with the limits given (see ``serve``)."""
 
@@ -445,8 +449,8 @@ def serve(
 
     Queries run in *workers* processes, each stopped after *timeout* seconds.
     *ready* is called with the server once it listens. Raises
-    :class:`~hikgraph.store.StoreError` when the store cannot be opened and OSError
-    when the address is taken.
+    :class:`~hikgraph.store.StoreError` when the store cannot be opened and
+    :class:`ListenError` when the address is taken.
     """
     from hikgraph.workers import PooledStore
 
@@ -464,7 +468,13 @@ def serve(
             cors=cors,
             timeout=timeout,
         )
-        with HikgraphHTTPServer((host, port), app, quiet=quiet) as server:
+        try:
+            server = HikgraphHTTPServer((host, port), app, quiet=quiet)
+        except OSError as error:
+            raise ListenError(
+                f"cannot listen on {host}:{port}: {error.strerror or error}"
+            ) from None
+        with server:
             if ready is not None:
                 ready(server)
             with contextlib.suppress(KeyboardInterrupt):
