@@ -244,3 +244,64 @@ def test_build_into_a_new_folder_anywhere(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "built 184 entries in 54 months, 83 outlets" in result.stderr
     assert {p.name for p in out.iterdir()} >= {"hikgraph.ttl", "hikgraph.nt", "hikgraph.jsonld"}
+
+
+def test_stats_topics_scores_every_labelled_split() -> None:
+    import csv
+    import json
+
+    result = run_cli("stats", "--topics")
+    assert result.returncode == 0, result.stderr
+    assert "seed.csv [holdout]" in result.stdout
+    assert "unseen.csv [batch1]" in result.stdout
+    assert "countries micro" in result.stdout
+    figures = json.loads(run_cli("stats", "--topics", "--format", "json").stdout)
+    quality = {
+        (q["labels"].rsplit("/", 1)[-1], q["split"]): q for q in figures["classifier_quality"]
+    }
+    for name in ("seed.csv", "unseen.csv"):
+        with (ROOT / "data" / "labels" / name).open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        for split in {row["split"] for row in rows}:
+            q = quality[(name, split)]
+            assert q["headlines"] == sum(row["split"] == split for row in rows)
+            for key in ("topics_micro", "countries_micro"):
+                assert 0.0 <= q[key]["f1"] <= 1.0
+                assert q[key]["support"] > 0
+    assert (
+        quality[("seed.csv", "holdout")]["headlines"] + quality[("seed.csv", "tune")]["headlines"]
+        == 184
+    )
+
+
+def test_unchanged_network_files_are_reused_and_changed_ones_redrawn(tmp_path: Path) -> None:
+    """The manifest lets a rebuild of the same graph skip networkx and matplotlib, but
+    a hand-edited derived file or a changed graph is drawn again."""
+    out = tmp_path / "out"
+    assert run_cli("build", str(SOURCE), "--out", str(out)).returncode == 0
+    first = snapshot_bytes(out)
+    timeline = out / "timeline.svg"
+    timeline.write_bytes(b"tampered")
+    assert run_cli("build", str(SOURCE), "--out", str(out)).returncode == 0
+    assert snapshot_bytes(out) == first  # the tampered file was redrawn, bytes as before
+    probe = (
+        "import sys\n"
+        "sys.argv = ['hikgraph', 'build', sys.argv[1], '--out', sys.argv[2], '-q']\n"
+        "from hikgraph.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('matplotlib' in sys.modules)"
+    )
+    again = subprocess.run(
+        [sys.executable, "-c", probe, str(SOURCE), str(out)], capture_output=True, text=True
+    )
+    assert again.stdout.strip() == "False", again.stderr
+    assert snapshot_bytes(out) == first
+    changed = tmp_path / "changed.txt"
+    changed.write_text(
+        SOURCE.read_text(encoding="utf-8").replace(
+            "The Wire China: The Hikvision Tipping Point?", "The Wire China: A new headline"
+        ),
+        encoding="utf-8",
+    )
+    assert run_cli("build", str(changed), "--out", str(out)).returncode == 0
+    assert (out / "network.html").read_bytes() != first["network.html"]

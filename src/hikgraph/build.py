@@ -8,6 +8,7 @@ were.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -26,6 +27,10 @@ from hikgraph.model import directory_iri, load_topic_scheme, source_iri, triples
 from hikgraph.paths import data_dir, default_exports_dir, default_sources, ontology_dir
 from hikgraph.registry import Outlet, load_registry
 from hikgraph.validate import rdflib_graph
+
+#: Records what the derived files in the output folder were drawn from, so a rebuild
+#: of an unchanged graph reuses them (see :func:`_network_files`).
+MANIFEST = ".derived.json"
 
 
 class BuildError(Exception):
@@ -120,7 +125,7 @@ def build(
                 f"the graph does not conform to ontology/shapes.ttl "
                 f"({result.violations} violation(s)); nothing written. First: {first}"
             )
-    files = _serialise(graph, ntriples, rdf_graph, enriched, directories)
+    files = _serialise(graph, ntriples, rdf_graph, enriched, directories, out_dir)
     lap("serialise")
     written = _replace_files(out_dir, files)
     lap("write")
@@ -163,6 +168,7 @@ def _serialise(
     rdf_graph: Graph,
     enriched: EnrichedDirectory,
     directories: list[Directory],
+    out_dir: Path,
 ) -> dict[str, bytes]:
     context_bytes = (ontology_dir() / "context.jsonld").read_bytes()
     context = export.load_context(ontology_dir() / "context.jsonld")
@@ -188,12 +194,72 @@ def _serialise(
     )
     contents["void.ttl"] = export.to_turtle(void)
     contents[export.CONTEXT_FILE] = context_bytes
-    # The network page, its metrics, GraphML/GEXF and the timeline are drawn from the
-    # N-Triples through SPARQL, as a user of the dump would draw them.
+    contents.update(_network_files(ntriples, out_dir))
+    return contents
+
+
+def _network_files(ntriples: bytes, out_dir: Path) -> dict[str, bytes]:
+    """Return the network page, its metrics, GraphML/GEXF and the timeline.
+
+    They are drawn from the N-Triples through SPARQL, as a user of the dump would draw
+    them. Drawing them needs networkx and matplotlib (about 1.4 s of a 2.7 s seed
+    build), so when *out_dir* already holds them for the same graph and the same
+    drawing code, as recorded in its manifest, their bytes are reused.
+    """
+    from hikgraph.network import NETWORK_FILES
+
+    key = _network_inputs_digest(ntriples)
+    manifest = _read_manifest(out_dir)
+    recorded = manifest.get("network", {})
+    if recorded.get("inputs") == key and _files_match(out_dir, recorded.get("files", {})):
+        return {name: (out_dir / name).read_bytes() for name in (*NETWORK_FILES, MANIFEST)}
     from hikgraph.network import network_exports
 
-    contents.update(network_exports(ntriples))
-    return contents
+    files = network_exports(ntriples)
+    files[MANIFEST] = _manifest_bytes(
+        {
+            "network": {
+                "inputs": key,
+                "files": {name: hashlib.sha256(files[name]).hexdigest() for name in sorted(files)},
+            }
+        }
+    )
+    return files
+
+
+def _network_inputs_digest(ntriples: bytes) -> str:
+    # The graph, the drawing code and the versions of the libraries that draw it.
+    from importlib.metadata import version
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(ntriples)
+    for path in sorted([*package.glob("network*"), package / "timeline.py"]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for library in ("networkx", "matplotlib", "pyvis"):
+        digest.update(f"{library}={version(library)}".encode())
+    return digest.hexdigest()
+
+
+def _read_manifest(out_dir: Path) -> dict[str, dict[str, object]]:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _files_match(out_dir: Path, digests: object) -> bool:
+    if not isinstance(digests, dict) or not digests:
+        return False
+    for name, digest in digests.items():
+        path = out_dir / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return False
+    return True
+
+
+def _manifest_bytes(manifest: dict[str, object]) -> bytes:
+    return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _replace_files(out_dir: Path, contents: dict[str, bytes]) -> list[Path]:

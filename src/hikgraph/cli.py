@@ -141,6 +141,7 @@ def validate(path: Path | None, quiet: bool) -> None:
 Example:
     hikgraph stats
     hikgraph stats --format json
+    hikgraph stats --topics
     hikgraph stats --network"""
 )
 @click.option(
@@ -156,12 +157,29 @@ Example:
     help="Print the outlet–topic network's analytics instead: weighted degree, "
     "betweenness, topic co-occurrence and communities (as network-metrics.json).",
 )
+@click.option(
+    "--topics",
+    is_flag=True,
+    help="Also score the classifier against the human labels in data/labels/: "
+    "precision, recall and F1 per topic and for countries, per split.",
+)
 @_format_option("text", "json")
-def stats(graph_path: Path | None, network: bool, output_format: str) -> None:
+def stats(graph_path: Path | None, network: bool, topics: bool, output_format: str) -> None:
     """Print the graph's figures: entries, months, outlets, unreviewed outlet
-    names, entries per topic and the entries no topic matched."""
-    from hikgraph.paths import default_exports_dir
-    from hikgraph.stats import format_stats, graph_stats, load_store
+    names, entries per topic and the entries no topic matched.
+
+    With --topics, also the classifier's quality on each labelled split: seed.csv
+    "tune" was tuned on; seed.csv "holdout" and the unseen.csv batches are the
+    honest figures (docs/labelling-guide.md tells which were looked at).
+    """
+    from hikgraph.paths import data_dir, default_exports_dir
+    from hikgraph.stats import (
+        classifier_quality,
+        format_stats,
+        graph_stats,
+        load_store,
+        quality_as_dict,
+    )
 
     target = graph_path or default_exports_dir() / "hikgraph.nt"
     if network:
@@ -179,23 +197,22 @@ def stats(graph_path: Path | None, network: bool, output_format: str) -> None:
         return
     try:
         figures = graph_stats(load_store(target))
+        quality = classifier_quality(data_dir() / "labels") if topics else []
     except ValueError as error:
         raise DataFailure(str(error)) from None
     if output_format == "json":
-        click.echo(json.dumps(figures.as_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(format_stats(figures))
+        document: dict[str, object] = figures.as_dict()
+        if topics:
+            document["classifier_quality"] = [quality_as_dict(r) for r in quality]
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    click.echo(format_stats(figures))
+    if topics:
+        from hikgraph.evaluation import format_report
 
-
-def _add_query_commands() -> None:
-    # query, queries and serve live in cli_query.py to keep this module small.
-    from hikgraph.cli_query import COMMANDS
-
-    for command in COMMANDS:
-        main.add_command(command)
-
-
-_add_query_commands()
+        for report in quality:
+            click.echo("")
+            click.echo(format_report(report))
 
 
 @main.command(
@@ -247,3 +264,59 @@ def viz(
         raise DataFailure(str(error)) from None
     if not quiet:
         click.echo(f"wrote {target}", err=True)
+
+
+@main.command(
+    epilog="""\b
+Example:
+    hikgraph explain whitehall
+    hikgraph explain 2022-05-the-wire-china-the-hikvision-tipping-point --format json"""
+)
+@click.argument("article")
+@click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="N-Triples file to read [default: exports/hikgraph.nt].",
+)
+@_format_option("text", "json")
+def explain(article: str, graph_path: Path | None, output_format: str) -> None:
+    """Say why an article has its topics and countries: the rules that fired and
+    the words of the headline they matched, as recorded in the graph.
+
+    ARTICLE is an article IRI, its slug, or words that all occur in the headline
+    (every matching article is explained). Exit 1 when nothing matches.
+    """
+    from dataclasses import asdict
+
+    from hikgraph.explain import explain as explain_article
+    from hikgraph.explain import find_articles, format_explanation
+    from hikgraph.paths import default_exports_dir
+    from hikgraph.stats import load_store
+
+    target = graph_path or default_exports_dir() / "hikgraph.nt"
+    try:
+        store = load_store(target)
+    except ValueError as error:
+        raise DataFailure(str(error)) from None
+    found = find_articles(store, article)
+    if not found:
+        raise DataFailure(f"no article matches {article!r} in {target}")
+    explanations = [explain_article(store, iri) for iri in found]
+    if output_format == "json":
+        document = [asdict(e) for e in explanations]
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n\n".join(format_explanation(e) for e in explanations))
+
+
+def _add_query_commands() -> None:
+    # query, queries and serve live in cli_query.py to keep this module small.
+    from hikgraph.cli_query import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_query_commands()
