@@ -41,7 +41,6 @@ from hikgraph.protocol import ProtocolError, Request, Response, choose, read_que
 from hikgraph.querypage import SCRIPT as QUERY_PAGE_SCRIPT
 from hikgraph.querypage import render_query_page
 from hikgraph.sparql import (
-    AskResult,
     EngineError,
     GraphResult,
     QueryError,
@@ -304,10 +303,9 @@ def _named(*terms: object) -> Iterable[str]:
 
 
 def _iris_in(result: QueryResult) -> set[str]:
+    # Only a table shows labels; a graph is shown as Turtle, an ASK as yes or no.
     if isinstance(result, SelectResult):
         return {t.value for row in result.rows for t in row if isinstance(t, NamedNode)}
-    if isinstance(result, AskResult):
-        return set()
     return set()
 
 
@@ -323,10 +321,12 @@ def _not_acceptable(offers: dict[str, str], form: str = "") -> ProtocolError:
 
 
 def text_response(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
-    """Return a plain-text response of one line."""
+    """Return a plain-text response of one line (line breaks in *message* become
+    spaces, so a client reading one line gets the whole reason)."""
+    line = " ".join(message.split())
     return Response(
         status,
-        (message.rstrip("\n") + "\n").encode("utf-8"),
+        (line + "\n").encode("utf-8"),
         [("Content-Type", "text/plain; charset=utf-8"), *headers],
     )
 
