@@ -289,6 +289,7 @@ def serve(
 
     def ready(server: HikgraphHTTPServer) -> None:
         click.echo(f"hikgraph: serving {server.url} (Ctrl-C stops)", err=True)
+        click.echo(f"hikgraph: answering from the {server.app.store.label}", err=True)
 
     try:
         run_server(

@@ -419,6 +419,7 @@ class HikgraphHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], app: App, *, quiet: bool = False) -> None:
         handler = type("Handler", (_Handler,), {"app": app, "quiet": quiet})
         super().__init__(address, handler)
+        self.app = app
 
     @property
     def url(self) -> str:
