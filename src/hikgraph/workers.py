@@ -88,7 +88,7 @@ class _Worker:
 class PooledStore:
     """Run queries on *engine* in *workers* processes, each query limited to *timeout*
     seconds. Raises :class:`~hikgraph.store.StoreError` when the store cannot be
-    opened (found out at once: the first worker is waited for)."""
+    opened (found out at once: every worker is waited for)."""
 
     def __init__(self, engine: Engine, *, workers: int = 2, timeout: float = 10.0) -> None:
         if workers < 1:
@@ -101,14 +101,18 @@ class PooledStore:
         self._closed = False
         for _ in range(workers):
             self._add_worker()
-        first = self._idle.get()
+        # They start side by side; waiting for all costs about as much as for one, and
+        # a store that cannot be opened is reported now rather than at the first query.
+        started = [self._idle.get() for _ in range(workers)]
         try:
-            first.wait_ready()
+            for worker in started:
+                worker.wait_ready()
         except Exception:
             self.close()
             raise
-        self._idle.put(first)
-        self.label = f"{first.label} ({workers} worker processes, {timeout:g} s limit)"
+        for worker in started:
+            self._idle.put(worker)
+        self.label = f"{started[0].label} ({workers} worker processes, {timeout:g} s limit)"
 
     def _add_worker(self) -> None:
         worker = _Worker(self.engine)
