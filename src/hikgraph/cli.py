@@ -311,6 +311,71 @@ def explain(article: str, graph_path: Path | None, output_format: str) -> None:
         click.echo("\n\n".join(format_explanation(e) for e in explanations))
 
 
+def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from hikgraph.publish_rules import check_base_url
+
+    try:
+        return check_base_url(value) if value else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@main.command(
+    epilog="""\b
+Example:
+    hikgraph publish
+    hikgraph publish --out /tmp/hikgraph-site --base-url https://example.org/hikgraph/"""
+)
+@click.option(
+    "--exports",
+    "exports_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of exports to publish [default: exports/ of the checkout].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to write the site to; replaced whole, and only if publish wrote it "
+    "[default: site/ beside exports/].",
+)
+@click.option(
+    "--base-url",
+    callback=_check_base_url,
+    default=None,
+    help="URL the site will be served at: links become absolute for that host and "
+    "w3id.org/hikgraph/.htaccess (the redirect to register) is written. Without it, "
+    "links are relative and the site browses from disk.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def publish(
+    exports_dir: Path | None, out_dir: Path | None, base_url: str | None, quiet: bool
+) -> None:
+    """Write a static linked-data site of the graph: a page per resource (HTML
+    with schema.org JSON-LD, Turtle, JSON-LD, N-Triples), a landing page with
+    downloads, the ontology's documentation, content negotiation rules for Apache
+    (.htaccess), nginx (nginx.conf) and _redirects hosts, sitemap.xml and robots.txt.
+
+    Reads the exports of `hikgraph build`; exit 1 when they are missing.
+    """
+    from hikgraph.publish import PublishError
+    from hikgraph.publish import publish as run_publish
+
+    try:
+        result = run_publish(exports_dir, out_dir, base_url)
+    except PublishError as error:
+        raise DataFailure(str(error)) from None
+    if not quiet:
+        if result.missing:
+            click.echo(
+                f"warning: not in the exports, so not on the site: {', '.join(result.missing)}",
+                err=True,
+            )
+        click.echo(result.summary(), err=True)
+
+
 def _add_query_commands() -> None:
     # query, queries and serve live in cli_query.py to keep this module small.
     from hikgraph.cli_query import COMMANDS

@@ -78,11 +78,35 @@ def labels_of(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
         for subject, label in result.rows:
             if not isinstance(subject, NamedNode) or not isinstance(label, Literal):
                 continue
-            rank = 0 if label.language in ("", None, "en") else 1
-            candidate = (rank, label.value)
+            candidate = _label_rank(label)
             if subject.value not in found or candidate < found[subject.value]:
                 found[subject.value] = candidate
     return {iri: label for iri, (_, label) in found.items()}
+
+
+def labels_in(triples: Iterable[Triple]) -> dict[str, str]:
+    """Return, for each subject of *triples* that has one, the label :func:`labels_of`
+    would pick, read from the triples themselves instead of a store (the static
+    site reads the whole graph once)."""
+    found: dict[str, tuple[int, str]] = {}
+    for triple in triples:
+        subject, label = triple.subject, triple.object
+        if (
+            triple.predicate.value not in _LABEL_PROPERTIES
+            or not isinstance(subject, NamedNode)
+            or not isinstance(label, Literal)
+        ):
+            continue
+        candidate = _label_rank(label)
+        if subject.value not in found or candidate < found[subject.value]:
+            found[subject.value] = candidate
+    return {iri: label for iri, (_, label) in found.items()}
+
+
+def _label_rank(label: Literal) -> tuple[int, str]:
+    # English or untagged first, then the alphabetically first, so the choice does
+    # not depend on the order an engine returns the labels in.
+    return (0 if label.language in ("", None, "en") else 1, label.value)
 
 
 def _is_plain_iri(iri: str) -> bool:

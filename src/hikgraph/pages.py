@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from base64 import b64encode
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -65,20 +65,33 @@ def script_hash(script: str) -> str:
     return f"'sha256-{b64encode(digest).decode('ascii')}'"
 
 
-def layout(title: str, body: str, *, script: str = "", home: str = "/") -> str:
+def layout(
+    title: str,
+    body: str,
+    *,
+    script: str = "",
+    home: str = "/",
+    head: str = "",
+    nav: Sequence[tuple[str, str]] | None = None,
+) -> str:
     """Return a complete HTML page titled *title* around *body* (already HTML).
 
     *script* is inline JavaScript added at the end (its CSP hash is
-    :func:`script_hash`); *home* is the link of the site's front page.
+    :func:`script_hash`); *home* is the link of the site's front page; *head* is
+    extra, already escaped markup for ``<head>`` (alternate links, JSON-LD); *nav*
+    is the header's links as (text, target) pairs, by default the query page.
     """
     tail = f"<script>{script}</script>\n" if script else ""
+    links = "".join(
+        f'<a href="{escape(target)}">{escape(text)}</a>'
+        for text, target in (nav if nav is not None else [("query", home)])
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)} · hikgraph</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f'<header><a href="{escape(home)}"><strong>hikgraph</strong></a>'
-        f'<a href="{escape(home)}">query</a></header>\n'
+        f"<title>{escape(title)} · hikgraph</title>\n<style>{CSS}</style>\n{head}</head>\n"
+        f'<body>\n<header><a href="{escape(home)}"><strong>hikgraph</strong></a>{links}</header>\n'
         f"<main>\n{body}\n</main>\n{tail}</body>\n</html>\n"
     )
 
@@ -167,12 +180,15 @@ def render_resource(
     href: Href = server_href,
     formats: Mapping[str, str] | None = None,
     home: str = "/",
+    head: str = "",
+    nav: Sequence[tuple[str, str]] | None = None,
 ) -> str:
     """Return the HTML page of the resource *iri* from the *triples* that describe it
     (its own, its ``#parts``', and those pointing at it).
 
     *labels* maps IRIs to readable names; *href* makes links; *formats* maps a
-    format's name to a link of the same resource in that format.
+    format's name to a link of the same resource in that format; *head* and *nav*
+    are passed to :func:`layout`.
     """
     own: list[Triple] = []
     parts: dict[str, list[Triple]] = {}
@@ -211,7 +227,7 @@ def render_resource(
         f"<h2>Pointing here ({len(inbound)})</h2>",
         _property_table(inbound, labels, href, inbound=True),
     ]
-    return layout(title, "\n".join(body), home=home)
+    return layout(title, "\n".join(body), home=home, head=head, nav=nav)
 
 
 def render_document(
@@ -223,16 +239,23 @@ def render_document(
     anchor: Callable[[str], str | None] = lambda iri: None,
     intro: str = "",
     home: str = "/",
+    head: str = "",
+    nav: Sequence[tuple[str, str]] | None = None,
+    preface: str = "",
 ) -> str:
     """Return an HTML page listing every subject of *triples* with its properties
     (for documents such as the ontology or the dataset description). *anchor* gives
-    a subject's id on the page, so ``#term`` links land on it."""
+    a subject's id on the page, so ``#term`` links land on it; *preface* is markup
+    (already escaped) placed before the subjects; *head* and *nav* go to
+    :func:`layout`."""
     by_subject: dict[str, list[Triple]] = {}
     for triple in triples:
         by_subject.setdefault(str(triple.subject), []).append(triple)
     body = [f"<h1>{escape(title)}</h1>"]
     if intro:
         body.append(f"<p>{escape(intro)}</p>")
+    if preface:
+        body.append(preface)
     for key in sorted(by_subject):
         subject = by_subject[key][0].subject
         value = getattr(subject, "value", key)
@@ -244,7 +267,7 @@ def render_document(
             f'<p class="iri"><code>{escape(value)}</code></p>',
             _property_table(by_subject[key], labels, href),
         ]
-    return layout(title, "\n".join(body), home=home)
+    return layout(title, "\n".join(body), home=home, head=head, nav=nav)
 
 
 def results_table(result: SelectResult, labels: Mapping[str, str], href: Href) -> str:
