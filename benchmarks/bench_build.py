@@ -1,8 +1,10 @@
 """Cold `hikgraph build` wall time on the shipped source and on a 10× input.
 
-Each run is a fresh process (`python -m hikgraph.cli build ...` into a temporary
-folder), so imports are counted, as a user would see them. Prints the median and the
-spread of N runs (default 5) with the machine it ran on.
+Each run is a fresh process (`python -m hikgraph build ...`), so imports are counted,
+as a user would see them. Two cases per input: "from scratch" builds into an empty
+folder each time; "rebuild" builds again into a folder that already holds the exports
+of the same graph, as `hikgraph build` does in a checkout (the network files are then
+reused, see build.py). Prints the median and spread of N runs (default 5).
 
     python benchmarks/bench_build.py [--runs 5] [--scale 10]
 """
@@ -42,17 +44,25 @@ def scaled_source(factor: int) -> str:
     return "\n".join([*head, *copies, *tail]) + "\n"
 
 
-def time_build(source: Path, runs: int) -> list[float]:
-    times = []
+def run_build(source: Path, out: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "hikgraph", "build", str(source), "--out", out, "--quiet"],
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+def time_build(source: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Return the wall times of *runs* builds from scratch and of *runs* rebuilds."""
+    scratch = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as out:
-            start = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "hikgraph", "build", str(source), "--out", out, "--quiet"],
-                check=True,
-            )
-            times.append(time.perf_counter() - start)
-    return times
+            scratch.append(run_build(source, out))
+    with tempfile.TemporaryDirectory() as out:
+        run_build(source, out)
+        rebuild = [run_build(source, out) for _ in range(runs)]
+    return scratch, rebuild
 
 
 def main() -> None:
@@ -67,11 +77,12 @@ def main() -> None:
         big = Path(folder) / f"directory-x{args.scale}.txt"
         big.write_text(scaled_source(args.scale), encoding="utf-8")
         for label, source in (("shipped source", SOURCE), (f"{args.scale}x source", big)):
-            times = time_build(source, args.runs)
-            print(
-                f"{label:<16} median {statistics.median(times):.3f}s over {args.runs} runs "
-                f"(min {min(times):.3f}s, max {max(times):.3f}s)"
-            )
+            cases = zip(("from scratch", "rebuild"), time_build(source, args.runs), strict=True)
+            for case, times in cases:
+                print(
+                    f"{label:<16} {case:<13} median {statistics.median(times):.3f}s over "
+                    f"{args.runs} runs (min {min(times):.3f}s, max {max(times):.3f}s)"
+                )
 
 
 if __name__ == "__main__":
