@@ -42,6 +42,16 @@ def _format_option(*choices: str) -> Callable[[F], F]:
     )
 
 
+def _graph_option(verb: str) -> Callable[[F], F]:
+    return click.option(
+        "--graph",
+        "graph_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=f"N-Triples file to {verb} [default: exports/hikgraph.nt].",
+    )
+
+
 @click.group(
     epilog="""Exit codes: 0 ok, 1 data or validation failure, 2 usage error.
 
@@ -144,13 +154,7 @@ Example:
     hikgraph stats --topics
     hikgraph stats --network"""
 )
-@click.option(
-    "--graph",
-    "graph_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="N-Triples file to describe [default: exports/hikgraph.nt].",
-)
+@_graph_option("describe")
 @click.option(
     "--network",
     is_flag=True,
@@ -221,13 +225,7 @@ Example:
     hikgraph viz
     hikgraph viz --out /tmp/hikgraph-view --include countries --include articles"""
 )
-@click.option(
-    "--graph",
-    "graph_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="N-Triples file to draw [default: exports/hikgraph.nt].",
-)
+@_graph_option("draw")
 @click.option(
     "--out",
     "out_dir",
@@ -273,13 +271,7 @@ Example:
     hikgraph explain 2022-05-the-wire-china-the-hikvision-tipping-point --format json"""
 )
 @click.argument("article")
-@click.option(
-    "--graph",
-    "graph_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="N-Triples file to read [default: exports/hikgraph.nt].",
-)
+@_graph_option("read")
 @_format_option("text", "json")
 def explain(article: str, graph_path: Path | None, output_format: str) -> None:
     """Say why an article has its topics and countries: the rules that fired and
