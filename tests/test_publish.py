@@ -280,6 +280,15 @@ def test_an_article_block_is_a_news_article_with_headline_date_and_named_publish
     assert publisher["name"] == "The Times"
 
 
+def test_a_block_names_at_most_a_hundred_links_of_one_property(site: Path) -> None:
+    folder = site / "id" / "directory" / "hikvision-global-news-reports-directory"
+    block = json.loads(read_page((folder / "index.html").read_text(encoding="utf-8")).blocks[0])
+    parts = block["hasPart"]
+    assert len(parts) == 184
+    assert sum(isinstance(part, dict) for part in parts) == 100  # with type and headline
+    assert block["@context"]["hasPart"] == {"@type": "@id"}  # the rest: IRIs
+
+
 def test_landing_page_has_a_dataset_block_for_dataset_search(site: Path) -> None:
     page = read_page((site / "index.html").read_text(encoding="utf-8"))
     (text,) = page.blocks
@@ -592,6 +601,19 @@ def test_missing_exports_and_a_bad_base_url(tmp_path: Path) -> None:
         result = run_cli("publish", "--exports", str(tmp_path), "--base-url", bad)
         assert result.returncode == 2, bad
         assert "--base-url" in result.stderr
+
+
+def test_exports_without_the_network_files_still_publish(built: Path, tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for name in ("hikgraph.ttl", "hikgraph.nt", "hikgraph.jsonld", "context.jsonld", "void.ttl"):
+        (exports / name).write_bytes((built / name).read_bytes())
+    result = publish(exports, tmp_path / "site")
+    assert "network.html" in result.missing and "timeline.svg" in result.missing
+    landing = read_page((tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
+    targets = {value for _, _, value in landing.links}
+    assert not any(t.startswith(("network", "timeline")) for t in targets)
+    assert "hikgraph.nt" in targets
 
 
 def test_base_url_writes_the_w3id_redirect(site: Path, served: tuple[str, Path]) -> None:

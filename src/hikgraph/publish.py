@@ -114,8 +114,9 @@ def publish(
     to *out_dir* (default ``site/``), with absolute links for *base_url* if given.
 
     Returns a :class:`PublishResult`. Raises :class:`PublishError` when an export is
-    missing or unreadable, *base_url* is not a plain http(s) URL, or *out_dir*
-    exists and was not written by ``publish``; nothing has changed then.
+    missing or unreadable, *base_url* is not a plain http(s) URL, *out_dir* exists
+    and was not written by ``publish``, or a file cannot be written; *out_dir* is
+    unchanged then.
     """
     start = time.perf_counter()
     exports_dir = exports_dir or default_exports_dir()
@@ -137,6 +138,8 @@ def publish(
         site = _Site(staging, exports_dir, base)
         site.write_all()
         _replace(staging, out_dir)
+    except OSError as error:
+        raise PublishError(f"cannot write the site: {error}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return PublishResult(

@@ -49,6 +49,11 @@ _EXTRA_PREDICATES = frozenset(
 JsonValue = Any
 """A JSON value as :func:`json.dumps` takes it."""
 
+#: How many linked resources of one property a block names (with type and name);
+#: past that, only their IRIs: a directory of 10,000 entries would otherwise put
+#: megabytes of JSON-LD in its page's head.
+NAMED_LINKS = 100
+
 
 def _term_value(term: NamedNode | BlankNode) -> str:
     return term.value if isinstance(term, NamedNode) else f"_:{term.value}"
@@ -211,6 +216,9 @@ class SchemaBlocks:
     ) -> None:
         self._by_subject = by_subject
         self._labels = labels
+        # A linked resource reads the same on every page: the directory, linked from
+        # each of thousands of entries, is summed up once, not once per entry.
+        self._summaries: dict[str, dict[str, JsonValue]] = {}
 
     def block(self, iri: str, *, expand: Collection[str] = ()) -> dict[str, JsonValue]:
         """Return the JSON-LD object describing *iri* with an inline context.
@@ -227,6 +235,8 @@ class SchemaBlocks:
         return {"@context": context, **_plain_links(node, context)}
 
     def _node(self, iri: str, expand: Collection[str], *, full: bool) -> dict[str, JsonValue]:
+        if not full and iri in self._summaries:
+            return self._summaries[iri]
         node: dict[str, list[JsonValue]] = {}
         label = self._labels.get(iri)
         for triple in self._by_subject.get(iri, ()):
@@ -245,7 +255,12 @@ class SchemaBlocks:
                 continue
             if isinstance(obj, Literal):
                 value: JsonValue = _schema_literal(obj)
-            elif isinstance(obj, NamedNode) and obj.value in self._by_subject and obj.value != iri:
+            elif (
+                isinstance(obj, NamedNode)
+                and obj.value in self._by_subject
+                and obj.value != iri
+                and len(node.get(_schema_key(predicate), ())) < NAMED_LINKS
+            ):
                 value = self._node(obj.value, (), full=predicate in expand)
             elif isinstance(obj, NamedNode):
                 value = {"@id": obj.value}
@@ -255,6 +270,8 @@ class SchemaBlocks:
         out: dict[str, JsonValue] = {"@id": iri}
         for key in sorted(node):
             out[key] = _collapse(node[key])
+        if not full:
+            self._summaries[iri] = out
         return out
 
 
