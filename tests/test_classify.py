@@ -19,6 +19,7 @@ TOPICS = ROOT / "ontology" / "topics.ttl"
 TERMS = ROOT / "data" / "country-terms.csv"
 WORDS = ROOT / "data" / "language-words.csv"
 SEED = ROOT / "data" / "labels" / "seed.csv"
+MODEL = ROOT / "data" / "topic-model.json"
 
 # The definitions of DESIGN.md, word for word: the scheme must carry exactly these.
 DESIGN_TOPICS = {
@@ -242,10 +243,9 @@ HARD_CASES = [
         "public-deployment",
         "US",
         "en",
+        # The rules miss it ("Camera Use" has no presence verb); the topic model finds it,
+        # but this seed headline is in its training data, so that proves little.
         id="camera-use-at-pentagon",
-        marks=pytest.mark.xfail(
-            strict=True, reason="known weakness: 'Pentagon Over … Camera Use' has no presence verb"
-        ),
     ),
 ]
 
@@ -277,7 +277,7 @@ def test_evidence_names_the_rule_and_the_exact_words(classifier: Classifier) -> 
 
 
 def test_every_tag_has_sorted_evidence_from_the_headline(classifier: Classifier) -> None:
-    rule_id = re.compile(r"^([a-z-]+/(term|rule)/\S+|[A-Z]{2}/[a-z]+/\S+)$")
+    rule_id = re.compile(r"^([a-z-]+/(term|rule|model)/\S+|[A-Z]{2}/[a-z]+/\S+)$")
     with SEED.open(encoding="utf-8") as handle:
         headlines = [row["headline"] for row in csv.DictReader(handle)]
     for headline in headlines:
@@ -347,9 +347,9 @@ def test_country_terms_use_registry_codes() -> None:
 # --- malformed rule files ---------------------------------------------------------------
 
 
-def _copy(tmp_path: Path) -> tuple[Path, Path, Path]:
-    paths = tuple(shutil.copy(p, tmp_path / p.name) for p in (TOPICS, TERMS, WORDS))
-    return Path(paths[0]), Path(paths[1]), Path(paths[2])
+def _copy(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    paths = tuple(Path(shutil.copy(p, tmp_path / p.name)) for p in (TOPICS, TERMS, WORDS, MODEL))
+    return paths[0], paths[1], paths[2], paths[3]
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -391,6 +391,13 @@ MALFORMED = [
         r"terms\.csv:2: pattern does not compile",
     ),
     ("bad-language", 2, "de,aber", "deutsch,aber", r"words\.csv:\d+: needs a language"),
+    (
+        "model-format",
+        3,
+        '"format": "hikgraph-topic-model/1"',
+        '"format": "nope"',
+        r"topic-model\.json: format: expected",
+    ),
 ]
 
 

@@ -1,0 +1,440 @@
+"""Loading and matching the rules of the topic and country classifier.
+
+The rules are data, not code: the topic vocabulary lives in ``ontology/topics.ttl``
+(``skos:hiddenLabel`` phrases and ``hik:recognitionRule`` patterns), the country terms in
+``data/country-terms.csv`` and the language words in ``data/language-words.csv``. This
+module reads those files into :class:`Rule` objects and literal-phrase tables and finds
+them in a headline; :mod:`hikgraph.classify` puts the pieces together.
+
+Matching works on a normalised copy of the headline of the same length (curly quotes
+made straight, hyphens and dashes made spaces), so every match maps back to the exact
+words of the headline. Literal phrases of all topics (or all countries) are looked up
+together and matched leftmost-longest on word boundaries, so a longer phrase hides the
+shorter ones inside it ("trade ban" hides "ban"); a *neutral* phrase
+(topics) or a *not* term (countries) hides words without tagging anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HIK = "https://w3id.org/hikgraph/ontology#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+TOPIC_BASE = "https://w3id.org/hikgraph/id/topic/"
+RULE_BASE = "https://w3id.org/hikgraph/ontology/topics#"
+
+COUNTRY_KINDS = ("name", "demonym", "metonym", "place", "people", "rule", "not")
+
+NORMALISE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+        "\u2033": '"', "\u00ab": '"', "\u00bb": '"', "-": " ", "\u2010": " ",
+        "\u2011": " ", "\u2012": " ", "\u2013": " ", "\u2014": " ", "\u2015": " ",
+        "\u2212": " ", "\u00a0": " ", "/": " ",
+    }
+)  # fmt: skip
+_GAP = r"\s+(?:\S+\s+){0,6}?"
+_FRAGMENT_REF = re.compile(r"\{([a-z][a-z0-9-]*)\}")
+_WORD_RUN = re.compile(r"\w+")
+_FIRST_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class TopicConcept:
+    """A concept of the topic scheme as other code needs it."""
+
+    id: str
+    iri: str
+    pref_label: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One pattern rule (or, with an empty target, a shield that hides words)."""
+
+    target: str  # topic id or country code
+    rule: str  # evidence id
+    regex: re.Pattern[str]
+    # Most rules run on the lower-cased text without re.IGNORECASE (three times faster);
+    # a rule with a case-sensitive part "(?-i:…)" runs on the text as written.
+    case_sensitive: bool
+
+
+def normalise(headline: str) -> tuple[str, str, str]:
+    """Return the headline in NFC, its normalised text and that text lower-cased.
+
+    The three have the same length, so a span found in the normalised or lower-cased
+    text points at the exact words of the returned headline.
+    """
+    if not unicodedata.is_normalized("NFC", headline):
+        headline = unicodedata.normalize("NFC", headline)
+    text = headline.translate(NORMALISE)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters grow when lower-cased (İ → i̇)
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return headline, text, lowered
+
+
+def match_rules(
+    headline: str,
+    text: str,
+    lowered: str,
+    phrases: Phrases,
+    terms: dict[str, tuple[tuple[str, str], ...]],
+    rules: tuple[Rule, ...],
+    shields: tuple[Rule, ...],
+) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """Return each target (topic id or country code) the rules find, sorted, with its
+    sorted (rule id, matched words) pairs; the three texts come from :func:`normalise`."""
+    hidden = [m.span() for s in shields for m in s.regex.finditer(_pick(s, text, lowered))]
+    found: dict[str, set[tuple[str, str]]] = {}
+    for start, end in phrases.find(lowered):
+        targets = terms.get(" ".join(lowered[start:end].split()), ())
+        if not targets:
+            hidden.append((start, end))
+            continue
+        if _inside(start, end, hidden):
+            continue
+        for target, rule in targets:
+            found.setdefault(target, set()).add((rule, headline[start:end]))
+    for item in rules:
+        for match in item.regex.finditer(_pick(item, text, lowered)):
+            start, end = match.span()
+            if start == end or _inside(start, end, hidden):
+                continue
+            found.setdefault(item.target, set()).add((item.rule, headline[start:end]))
+    return [(target, tuple(sorted(found[target]))) for target in sorted(found)]
+
+
+# --- loading the topic scheme --------------------------------------------------------
+
+
+def load_topics(
+    path: Path,
+) -> tuple[
+    tuple[TopicConcept, ...],
+    dict[str, tuple[tuple[str, str], ...]],
+    tuple[Rule, ...],
+    tuple[Rule, ...],
+]:
+    """Return the concepts of the scheme in *path*, its literal terms (phrase → (topic,
+    evidence id) pairs; neutral phrases map to none), its pattern rules and its shields.
+
+    Raises ValueError naming the file and line of a malformed scheme; OSError when the
+    file cannot be read.
+    """
+    import pyoxigraph  # imported here: only loading needs it, and it is quick to import
+
+    source = path.read_text(encoding="utf-8")
+    try:
+        quads = list(pyoxigraph.parse(source, pyoxigraph.RdfFormat.TURTLE))
+    except SyntaxError as error:
+        raise ValueError(f"{path}:{error.lineno or '?'}: not valid Turtle: {error}") from None
+
+    by_subject: dict[str, dict[str, list[Any]]] = {}
+    for quad in quads:
+        if isinstance(quad.subject, pyoxigraph.NamedNode):
+            props = by_subject.setdefault(quad.subject.value, {})
+            props.setdefault(quad.predicate.value, []).append(quad.object)
+
+    def fail(subject: str, message: str) -> ValueError:
+        return ValueError(f"{path}:{_line_of(source, subject)}: {subject}: {message}")
+
+    def values(subject: str, predicate: str) -> list[Any]:
+        return by_subject.get(subject, {}).get(predicate, [])
+
+    def one_english(subject: str, predicate: str, what: str) -> str:
+        texts = [v.value for v in values(subject, predicate) if getattr(v, "language", "") == "en"]
+        if len(texts) != 1:
+            raise fail(subject, f"needs exactly one English {what}")
+        return str(texts[0])
+
+    def pattern_of(subject: str) -> str:
+        patterns = [v.value for v in values(subject, HIK + "matchPattern")]
+        if len(patterns) != 1:
+            raise fail(subject, "needs exactly one hik:matchPattern")
+        return str(patterns[0])
+
+    kinds = (SKOS + "Concept", HIK + "RecognitionRule", HIK + "PatternFragment")
+    typed: dict[str, list[str]] = {kind: [] for kind in (*kinds, SKOS + "ConceptScheme")}
+    for subject in sorted(by_subject):
+        for node in by_subject[subject].get(RDF_TYPE, []):
+            if node.value in typed:
+                typed[node.value].append(subject)
+    fragments: dict[str, str] = {}
+    for iri in typed[HIK + "PatternFragment"]:
+        name = iri.removeprefix(RULE_BASE)
+        if name == iri or not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+            raise fail(iri, f"a pattern fragment must be named {RULE_BASE}<lowercase-name>")
+        fragments[name] = pattern_of(iri)
+
+    concepts: list[TopicConcept] = []
+    terms: dict[str, list[tuple[str, str]]] = {}
+    rules: list[Rule] = []
+    for iri in typed[SKOS + "Concept"]:
+        topic = iri.removeprefix(TOPIC_BASE)
+        if topic == iri or not re.fullmatch(r"[a-z]+(-[a-z]+)*", topic):
+            raise fail(iri, f"a topic must be named {TOPIC_BASE}<lowercase-id>")
+        concepts.append(
+            TopicConcept(
+                topic,
+                iri,
+                one_english(iri, SKOS + "prefLabel", "skos:prefLabel"),
+                one_english(iri, SKOS + "definition", "skos:definition"),
+            )
+        )
+        for label in values(iri, SKOS + "hiddenLabel"):
+            key = _key(label.value)
+            if not key:
+                raise fail(iri, "has an empty skos:hiddenLabel")
+            entry = (topic, f"{topic}/term/{key.replace(' ', '-')}")
+            if entry not in terms.setdefault(key, []):
+                terms[key].append(entry)
+        for rule_node in values(iri, HIK + "recognitionRule"):
+            rule_iri = rule_node.value
+            name = rule_iri.removeprefix(f"{RULE_BASE}{topic}.")
+            if name == rule_iri or rule_iri not in typed[HIK + "RecognitionRule"]:
+                raise fail(
+                    rule_iri, f"must be a hik:RecognitionRule named {RULE_BASE}{topic}.<name>"
+                )
+            regex, case_sensitive = _compile(
+                pattern_of(rule_iri), fragments, lambda m, r=rule_iri: fail(r, m)
+            )
+            rules.append(Rule(topic, f"{topic}/rule/{name}", regex, case_sensitive))
+    if not concepts:
+        raise ValueError(f"{path}: no skos:Concept found")
+    shields: list[Rule] = []
+    for scheme in typed[SKOS + "ConceptScheme"]:
+        for label in values(scheme, HIK + "neutralLabel"):
+            terms.setdefault(_key(label.value), [])
+        for literal in values(scheme, HIK + "neutralPattern"):
+            regex, case_sensitive = _compile(
+                literal.value, fragments, lambda m, s=scheme: fail(s, m)
+            )
+            shields.append(Rule("", "", regex, case_sensitive))
+    frozen = {key: tuple(sorted(entries)) for key, entries in terms.items()}
+    return tuple(sorted(concepts, key=lambda c: c.id)), frozen, tuple(rules), tuple(shields)
+
+
+def _line_of(source: str, iri: str) -> int | str:
+    """Return the line where *iri* is first written as a subject (full or prefixed)."""
+    local = re.escape(iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1])
+    subject = re.compile(rf"^(<{re.escape(iri)}>|[\w-]*:{local})(\s|$)")
+    for number, line in enumerate(source.splitlines(), 1):
+        if subject.match(line):
+            return number
+    return "?"
+
+
+# --- loading the country terms and language words -------------------------------------
+
+
+def load_country_terms(
+    path: Path,
+) -> tuple[dict[str, tuple[tuple[str, str], ...]], tuple[Rule, ...], tuple[Rule, ...]]:
+    """Return the literal terms (term → (code, evidence id) pairs), pattern rules and
+    shields ("not" patterns) of a country-terms CSV. Raises ValueError naming the file
+    and line of a malformed row."""
+    terms: dict[str, list[tuple[str, str]]] = {}
+    rules: list[Rule] = []
+    shields: list[Rule] = []
+    for line, row in csv_rows(path, ("code", "kind", "term", "pattern", "note")):
+
+        def fail(message: str, line: int = line) -> ValueError:
+            return ValueError(f"{path}:{line}: {message}")
+
+        code, kind, term, pattern = row["code"], row["kind"], row["term"], row["pattern"]
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise fail(f"code {code!r} is not an ISO 3166-1 alpha-2 code")
+        if kind not in COUNTRY_KINDS:
+            raise fail(f"kind {kind!r} is not one of {', '.join(COUNTRY_KINDS)}")
+        key = _key(term)
+        if not key:
+            raise fail("term is empty")
+        rule = f"{code}/{kind}/{key.replace(' ', '-')}"
+        if pattern:
+            regex, case_sensitive = _compile(pattern, {}, fail)
+            (shields if kind == "not" else rules).append(Rule(code, rule, regex, case_sensitive))
+        elif kind == "rule":
+            raise fail("a rule needs a pattern")
+        elif kind == "not":
+            terms.setdefault(key, [])
+        else:
+            entry = (code, rule)
+            if entry not in terms.setdefault(key, []):
+                terms[key].append(entry)
+    frozen = {key: tuple(sorted(entries)) for key, entries in terms.items()}
+    return frozen, tuple(rules), tuple(shields)
+
+
+def load_language_words(path: Path) -> dict[str, dict[str, float]]:
+    """Return word → {language: weight} from a language-words CSV. Raises ValueError
+    naming the file and line of a malformed row."""
+    languages: dict[str, set[str]] = {}
+    for line, row in csv_rows(path, ("language", "word")):
+        if not re.fullmatch(r"[a-z]{2,3}", row["language"]) or not row["word"]:
+            raise ValueError(f"{path}:{line}: needs a language subtag and a word")
+        languages.setdefault(row["word"].lower(), set()).add(row["language"])
+    # A word shared by n languages is worth 1/n to each: "de" says little, "della" a lot.
+    return {
+        word: {language: 1.0 / len(langs) for language in sorted(langs)}
+        for word, langs in languages.items()
+    }
+
+
+def csv_rows(path: Path, columns: tuple[str, ...]) -> Iterable[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) for each non-empty row of a CSV with exactly *columns*.
+    Raises ValueError naming the file and line of a wrong header or row."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ValueError(
+                f"{path}:1: empty file, expected columns {','.join(columns)}"
+            ) from None
+        except csv.Error as error:
+            raise ValueError(f"{path}:1: {error}") from None
+        if tuple(header) != columns:
+            raise ValueError(
+                f"{path}:1: expected columns {','.join(columns)}, found {','.join(header)}"
+            )
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise ValueError(f"{path}:{reader.line_num}: {error}") from None
+            if not cells:
+                continue
+            if len(cells) != len(columns):
+                raise ValueError(
+                    f"{path}:{reader.line_num}: expected {len(columns)} columns, found {len(cells)}"
+                )
+            yield reader.line_num, dict(zip(columns, (c.strip() for c in cells), strict=True))
+
+
+# --- matching machinery -------------------------------------------------------------------
+
+
+def _key(phrase: str) -> str:
+    """Return the lookup key of a phrase: normalised like a headline, lower case."""
+    return " ".join(phrase.translate(NORMALISE).lower().split())
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+class Phrases:
+    """Literal phrases found leftmost-longest on word boundaries, by first-word lookup.
+
+    Compiling thousands of phrases into one regular expression costs tens of
+    milliseconds at every start; a dictionary keyed by the first word costs one.
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        index: dict[str, list[str]] = {}
+        for key in keys:
+            first = _FIRST_WORD.match(key)
+            if first is None:
+                raise ValueError(f"phrase {key!r} does not start with a letter or digit")
+            index.setdefault(first.group(), []).append(key)
+        self._index = {word: sorted(keys, key=len, reverse=True) for word, keys in index.items()}
+
+    def find(self, lowered: str) -> Iterable[tuple[int, int]]:
+        """Yield the (start, end) spans of phrases in the lower-cased text, left to right."""
+        resume = 0
+        for word in _WORD_RUN.finditer(lowered):
+            start = word.start()
+            if start < resume:
+                continue
+            for key in self._index.get(word.group(), ()):
+                end = _match_at(lowered, start, key)
+                if end:
+                    yield start, end
+                    resume = end
+                    break
+
+
+def _match_at(text: str, start: int, key: str) -> int:
+    """Return where *key* ends if it matches *text* at *start* (a key space matches any
+    run of spaces) and ends on a word boundary, else 0."""
+    position = start
+    length = len(text)
+    for char in key:
+        if char == " ":
+            if position >= length or not text[position].isspace():
+                return 0
+            while position < length and text[position].isspace():
+                position += 1
+        elif position < length and text[position] == char:
+            position += 1
+        else:
+            return 0
+    if position < length and (text[position].isalnum() or text[position] == "_"):
+        return 0
+    return position
+
+
+def _pick(rule: Rule, text: str, lowered: str) -> str:
+    return text if rule.case_sensitive else lowered
+
+
+def _compile(pattern: str, fragments: dict[str, str], fail: Any) -> tuple[re.Pattern[str], bool]:
+    """Compile a rule pattern of the documented syntax, or raise what *fail* returns.
+
+    Return the regex and whether it must see the text as written: a pattern without a
+    case-sensitive part "(?-i:…)" is lower-cased and matched against lower-cased text.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in fragments:
+            raise fail(f"pattern refers to unknown fragment {{{name}}}")
+        return fragments[name]
+
+    expanded = _FRAGMENT_REF.sub(substitute, pattern)
+    out: list[str] = []
+    case_sensitive = "(?-i:" in expanded
+    in_class = escaped = False
+    index = 0
+    while index < len(expanded):
+        char = expanded[index]
+        if escaped:  # \S is not \s: never lower-case what follows a backslash
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif in_class:
+            out.append(char if case_sensitive else char.lower())
+            in_class = char != "]"
+        elif char == "[":
+            out.append(char)
+            in_class = True
+        elif expanded.startswith(" ~ ", index):
+            out.append(_GAP)
+            index += 2
+        elif char == " ":
+            out.append(r"\s+")
+        else:
+            out.append(char if case_sensitive else char.lower())
+        index += 1
+    body = r"(?<!\w)(?:" + "".join(out) + r")(?!\w)"
+    try:
+        if case_sensitive:
+            return re.compile(body, re.IGNORECASE), True
+        return re.compile(body), False
+    except re.error as error:
+        raise fail(f"pattern does not compile: {error}") from None

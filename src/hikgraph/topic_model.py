@@ -1,0 +1,241 @@
+"""The learned recall layer of the topic classifier: a linear model scored in pure Python.
+
+The rules of ``ontology/topics.ttl`` find topics by listed words; a headline written
+with other words slips past them. This model, trained on the human labels by
+``tools/train_topic_model.py`` (logistic regression, one per topic, on stemmed word
+unigrams and bigrams), only *adds* a topic the rules missed when its probability
+reaches the threshold chosen by cross-validation; it never removes a rule's tag.
+
+The weights live in ``data/topic-model.json``, a reviewable file::
+
+    {"format": "hikgraph-topic-model/1", "stemmer": "english", "ngrams": 2,
+     "threshold": 0.5, "evidence": 3,
+     "topics": {"sanctions": {"intercept": -2.1, "weights": {"sanction": 2.4, …}}, …},
+     "training": {…}}
+
+A feature is a stem ("sanction") or two adjacent stems joined by a space ("trade war").
+Scoring sums the weights of the features present (each counted once) and the intercept,
+then applies the logistic function. The evidence of a model tag is the features that
+pushed it up most, with the exact words of the headline they came from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Container
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FORMAT = "hikgraph-topic-model/1"
+STEMMERS = ("english",)
+# Letters only: digits ("2023", "5%") and one-letter pieces ("'s", "U.S.") carry no
+# topic, and leaving them out keeps the feature list short.
+_TOKEN = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One n-gram of a headline and where its words are in the headline."""
+
+    name: str  # stems joined by one space, e.g. "trade war"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ModelTag:
+    """A topic the model adds, its probability, and the features that carried it."""
+
+    topic: str
+    probability: float
+    features: tuple[Feature, ...]  # strongest first; never empty
+
+
+class TopicModel:
+    """Per-topic logistic regressions over n-gram features; immutable once loaded."""
+
+    def __init__(
+        self,
+        topics: dict[str, tuple[float, dict[str, float]]],
+        threshold: float,
+        ngrams: int = 2,
+        stemmer: str | None = "english",
+        evidence: int = 3,
+    ) -> None:
+        self.topics = tuple(sorted(topics))
+        self.threshold = threshold
+        self.ngrams = ngrams
+        self.stemmer = stemmer
+        self.evidence = evidence
+        self._intercepts = {topic: topics[topic][0] for topic in self.topics}
+        # Inverted once so that scoring walks the headline's features, not the vocabulary.
+        index: dict[str, list[tuple[str, float]]] = {}
+        for topic in self.topics:
+            for name, weight in topics[topic][1].items():
+                index.setdefault(name, []).append((topic, weight))
+        self._index = {name: tuple(entries) for name, entries in index.items()}
+        self._stem = stemmer_function(stemmer)
+        # The logit the threshold stands for: comparing sums avoids exp() per topic.
+        self._cut = math.log(threshold / (1.0 - threshold))
+
+    @classmethod
+    def load(cls, path: Path) -> TopicModel:
+        """Return the model stored in *path* (see the module docstring for the format).
+
+        Raises ValueError naming the file and the offending key when the file is not
+        JSON, has another format tag, an unknown stemmer, a threshold outside (0, 1),
+        or a topic without a numeric intercept and weights. Raises OSError when the
+        file cannot be read.
+        """
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{error.lineno}: not valid JSON: {error.msg}") from None
+
+        def fail(key: str, message: str) -> ValueError:
+            return ValueError(f"{path}: {key}: {message}")
+
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise fail("format", f"expected {FORMAT!r}")
+        stemmer = data.get("stemmer")
+        if stemmer is not None and stemmer not in STEMMERS:
+            raise fail("stemmer", f"must be null or one of {', '.join(STEMMERS)}")
+        threshold = _number(data.get("threshold"))
+        if threshold is None or not 0.0 < threshold < 1.0:
+            raise fail("threshold", "must be a number between 0 and 1")
+        ngrams = data.get("ngrams")
+        if not isinstance(ngrams, int) or isinstance(ngrams, bool) or not 1 <= ngrams <= 3:
+            raise fail("ngrams", "must be 1, 2 or 3")
+        evidence = data.get("evidence")
+        if not isinstance(evidence, int) or isinstance(evidence, bool) or evidence < 1:
+            raise fail("evidence", "must be a positive integer")
+        raw_topics = data.get("topics")
+        if not isinstance(raw_topics, dict) or not raw_topics:
+            raise fail("topics", "must map topic ids to intercept and weights")
+        topics: dict[str, tuple[float, dict[str, float]]] = {}
+        for topic, body in raw_topics.items():
+            key = f"topics.{topic}"
+            if not re.fullmatch(r"[a-z]+(-[a-z]+)*", topic) or not isinstance(body, dict):
+                raise fail(key, "must be a lowercase topic id mapping to an object")
+            intercept = _number(body.get("intercept"))
+            if intercept is None:
+                raise fail(f"{key}.intercept", "must be a number")
+            weights = body.get("weights")
+            if not isinstance(weights, dict):
+                raise fail(f"{key}.weights", "must map features to numbers")
+            for name, weight in weights.items():
+                if _number(weight) is None or name != " ".join(name.split()) or not name:
+                    raise fail(f"{key}.weights.{name}", "must be a non-empty feature → number")
+            topics[topic] = (intercept, {k: float(v) for k, v in weights.items()})
+        return cls(topics, threshold, ngrams, stemmer, evidence)
+
+    def features(self, lowered: str) -> list[Feature]:
+        """Return the n-gram features of a lower-cased headline (see :func:`features`)."""
+        return features(lowered, self._stem, self.ngrams)
+
+    def probabilities(self, lowered: str) -> dict[str, float]:
+        """Return the probability of every topic for a lower-cased headline."""
+        sums = self._sums(self._present(lowered))
+        return {topic: 1.0 / (1.0 + math.exp(-sums[topic])) for topic in self.topics}
+
+    def tags(self, lowered: str, skip: Container[str] = frozenset()) -> list[ModelTag]:
+        """Return the topics (not in *skip*) whose probability reaches the threshold.
+
+        A topic is returned only with at least one feature of positive weight, so every
+        tag has words to show for it; tags are sorted by topic id.
+        """
+        present = self._present(lowered)
+        sums = self._sums(present)
+        tags = []
+        for topic in self.topics:
+            if topic in skip or sums[topic] < self._cut:
+                continue
+            pushing = sorted(
+                (-weight, name, start, end)
+                for name, start, end in present
+                for target, weight in self._index[name]
+                if target == topic and weight > 0
+            )
+            if pushing:
+                probability = 1.0 / (1.0 + math.exp(-sums[topic]))
+                chosen = tuple(Feature(name, a, b) for _, name, a, b in pushing[: self.evidence])
+                tags.append(ModelTag(topic, probability, chosen))
+        return tags
+
+    def _present(self, lowered: str) -> list[tuple[str, int, int]]:
+        """Return (name, start, end) of the features the model knows, each once, at its
+        first place: the features are binary, as they were in training."""
+        index = self._index
+        stem = self._stem
+        words = [(stem(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
+        present: dict[str, tuple[str, int, int]] = {}
+        for name, start, end in words:
+            if name in index and name not in present:
+                present[name] = (name, start, end)
+        for size in range(2, self.ngrams + 1):
+            for i in range(len(words) - size + 1):
+                name = " ".join(word[0] for word in words[i : i + size])
+                if name in index and name not in present:
+                    present[name] = (name, words[i][1], words[i + size - 1][2])
+        return list(present.values())
+
+    def _sums(self, present: list[tuple[str, int, int]]) -> dict[str, float]:
+        sums = dict(self._intercepts)
+        for name, _, _ in present:
+            for topic, weight in self._index[name]:
+                sums[topic] += weight
+        return sums
+
+
+def _number(value: Any) -> float | None:
+    """Return *value* as a float if it is a finite JSON number (not a boolean), else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def features(lowered: str, stem: Callable[[str], str], ngrams: int) -> list[Feature]:
+    """Return the n-gram features of a lower-cased headline, in reading order: every
+    word's stem, then every run of 2 … *ngrams* adjacent stems.
+
+    *lowered* must have the length of the headline (see
+    :func:`hikgraph.classify_rules.normalise`), so that spans point at its words. The
+    training script builds its features with this same function.
+    """
+    words = [(stem(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
+    found = [Feature(name, start, end) for name, start, end in words]
+    for size in range(2, ngrams + 1):
+        for i in range(len(words) - size + 1):
+            gram = words[i : i + size]
+            name = " ".join(part for part, _, _ in gram)
+            found.append(Feature(name, gram[0][1], gram[-1][2]))
+    return found
+
+
+def stemmer_function(name: str | None) -> Callable[[str], str]:
+    """Return a memoised word → stem function (identity when *name* is None).
+
+    Raises ValueError for a stemmer name snowballstemmer does not know.
+    """
+    if name is None:
+        return lambda word: word
+    import snowballstemmer  # imported here: only a model that stems needs it
+
+    try:
+        stem_word = snowballstemmer.stemmer(name).stemWord
+    except KeyError:
+        raise ValueError(f"unknown stemmer {name!r}") from None
+    memo: dict[str, str] = {}
+
+    def stem(word: str) -> str:
+        # Snowball in pure Python costs ~25 µs a word; headlines repeat words a lot.
+        cached = memo.get(word)
+        if cached is None:
+            cached = memo[word] = stem_word(word)
+        return cached
+
+    return stem
