@@ -1,8 +1,9 @@
-"""Scoring, the label files themselves, and the accuracy the rules reach on them.
+"""Scoring, the label files themselves, and the accuracy the classifier reaches on them.
 
-Figures and their history (which splits were looked at before a rule change) are in
-docs/labelling-guide.md, section 5. The 0.90 micro-F1 target is asserted only where
-it was reached honestly; elsewhere the tests hold the measured level as a floor.
+Figures and their history (which splits were looked at before a rule change, which
+ones the topic model was trained on) are in docs/labelling-guide.md, section 5. The
+0.90 micro-F1 target is asserted only where it was reached honestly; elsewhere the
+tests hold the measured level as a floor.
 """
 
 from __future__ import annotations
@@ -61,7 +62,13 @@ def reports(classifier: Classifier) -> dict[str, EvaluationReport]:
         "holdout": evaluate(classifier, SEED, "holdout"),
         "batch1": evaluate(classifier, UNSEEN, "batch1"),
         "batch2": evaluate(classifier, UNSEEN, "batch2"),
+        "batch3": evaluate(classifier, UNSEEN, "batch3"),
     }
+
+
+@pytest.fixture(scope="module")
+def rules_batch3(classifier: Classifier) -> EvaluationReport:
+    return evaluate(classifier.without_model(), UNSEEN, "batch3")
 
 
 # --- scoring ----------------------------------------------------------------------------
@@ -168,24 +175,28 @@ def test_unseen_labels_are_many_and_varied() -> None:
 # --- accuracy -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("split", ["tune", "holdout", "batch1", "batch2"])
+SPLITS = ["tune", "holdout", "batch1", "batch2", "batch3"]
+
+
+@pytest.mark.parametrize("split", SPLITS)
 def test_countries_reach_the_target(reports: dict[str, EvaluationReport], split: str) -> None:
-    # Reached honestly: ≥ 0.97 on holdout and both unseen batches at their first look.
+    # Reached honestly: ≥ 0.97 on holdout, batch1 and batch2 at their first look, 0.946 on
+    # batch3 (scored once). The topic model does not touch countries.
     assert reports[split].countries_micro.f1 >= 0.90
 
 
-@pytest.mark.parametrize("split", ["tune", "holdout", "batch1", "batch2"])
+@pytest.mark.parametrize("split", SPLITS)
 def test_language_tags(reports: dict[str, EvaluationReport], split: str) -> None:
     assert reports[split].language_accuracy >= 0.95
 
 
 @pytest.mark.parametrize(
     ("split", "floor"),
-    # Measured levels, held as regression floors. tune was tuned on; holdout (0.871) and
-    # batch1 (0.803) were first scored before their errors were looked at and rules
-    # changed, so their present figures are no longer honest estimates; batch2 was
-    # scored once, after every rule change, and is the honest figure (0.864).
-    [("tune", 0.94), ("holdout", 0.96), ("batch1", 0.94), ("batch2", 0.85)],
+    # Measured levels (rules + topic model), held as regression floors. The topic model
+    # was trained on tune, holdout, batch1 and batch2, so their figures (0.984, 1.000,
+    # 0.989, 0.978) are in-sample. batch3 was written and committed before the model
+    # code and scored once, with the final system: 0.720 is the honest figure.
+    [("tune", 0.97), ("holdout", 0.98), ("batch1", 0.97), ("batch2", 0.96), ("batch3", 0.71)],
 )
 def test_topics_hold_their_measured_level(
     reports: dict[str, EvaluationReport], split: str, floor: float
@@ -193,12 +204,24 @@ def test_topics_hold_their_measured_level(
     assert reports[split].topics_micro.f1 >= floor
 
 
+def test_topic_model_adds_recall_on_the_sealed_batch(
+    reports: dict[str, EvaluationReport], rules_batch3: EvaluationReport
+) -> None:
+    # Measured once: rules alone P 0.895 R 0.546 F1 0.678; rules + model P 0.878
+    # R 0.610 F1 0.720. The model may only add topics, so recall cannot fall.
+    full, rules = reports["batch3"].topics_micro, rules_batch3.topics_micro
+    assert full.recall > rules.recall
+    assert full.f1 > rules.f1
+    assert full.precision >= 0.85
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="topics reach 0.864 micro-F1 on the untouched unseen batch2: recall is limited by "
-    "vocabulary the rules do not know; see the report in docs/labelling-guide.md",
+    reason="topics reach 0.720 micro-F1 (P 0.878, R 0.610) on the sealed batch3, whose "
+    "wording deliberately avoids the rules' vocabulary; the n-gram model lifts recall "
+    "(rules alone 0.678) but not to the target; see docs/labelling-guide.md, section 5",
 )
 def test_topics_reach_the_target_on_untouched_headlines(
     reports: dict[str, EvaluationReport],
 ) -> None:
-    assert reports["batch2"].topics_micro.f1 >= 0.90
+    assert reports["batch3"].topics_micro.f1 >= 0.90

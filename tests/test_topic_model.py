@@ -221,3 +221,22 @@ def test_retraining_gives_the_same_weights() -> None:
         [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_fast_stemmer_gives_the_pure_python_stems() -> None:
+    # snowballstemmer uses the C PyStemmer when it is installed; the model was trained on
+    # the stems of one of them, so both must agree on every word of the labels.
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    pure = EnglishStemmer().stemWord
+    used = stemmer_function("english")
+    words = set()
+    for headline in _headlines():
+        _, _, lowered = normalise(headline)
+        words |= {f.name for f in features(lowered, lambda word: word, 1)}
+    assert words and all(used(word) == pure(word) for word in words)
+
+
+def test_unknown_stemmer_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown stemmer 'klingon'"):
+        stemmer_function("klingon")

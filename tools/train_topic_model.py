@@ -13,15 +13,18 @@ Model: one logistic regression per topic (scikit-learn, L2, lbfgs) on binary fea
 the stemmed word unigrams and bigrams that :func:`hikgraph.topic_model.features` makes,
 so training and the pure-Python scoring at run time see the same features.
 
-Settings (regularisation C, class weights, minimum document frequency, n-gram length,
-stemming) and the probability threshold are chosen together by repeated k-fold
-cross-validation on the training data: for each fold the model is trained on the other
-folds, the shipped rules (which stay in front) tag the held-out headlines, the model
-adds its topics above the threshold, and the objective is the micro-F1 of that union,
-pooled over all held-out headlines and averaged over the repeats. Weights below
-``PRUNE`` are dropped and the rest rounded to four decimals, in cross-validation too,
-so the file is scored as it was chosen. Everything is seeded: the same data and
-library versions give the same bytes.
+The rule phrases of ``ontology/topics.ttl`` (skos:hiddenLabel) join the headlines as
+extra one-topic examples with a lower weight, so the curated vocabulary reaches the
+model through its stems.
+
+Choosing, all by repeated k-fold cross-validation on the training data (see
+:func:`search`): the settings (regularisation C, class weights, minimum document
+frequency, n-gram length, stemming, vocabulary weight) by the micro-F1 of the model
+alone on held-out folds; then the probability threshold by the micro-F1 of rules ∪
+model on the held-out folds of batch2, the only training split the present rules were
+not tuned on. Weights below ``PRUNE`` are dropped and the rest rounded to four
+decimals, in cross-validation too, so the file is scored as it was chosen. Everything
+is seeded: the same data and library versions give the same bytes.
 """
 
 from __future__ import annotations

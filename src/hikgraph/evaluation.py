@@ -2,7 +2,7 @@
 
 A label file has the columns ``headline``, ``topics``, ``countries`` and ``language``
 (space-separated topic ids and ISO codes, possibly empty) and optionally ``split``
-(``tune``/``holdout`` in the seed labels, ``batch1``/``batch2`` in the unseen ones);
+(``tune``/``holdout`` in the seed labels, ``batch1``…``batch3`` in the unseen ones);
 other columns (``line``, ``note``) are ignored. Topics and countries are scored as
 multi-label sets: per label precision, recall and F1, and micro-averaged F1 over all
 (headline, label) pairs. How the labels were made is in ``docs/labelling-guide.md``.
