@@ -37,6 +37,7 @@ MONTHS = {
 }
 MONTH_HEADING = re.compile(rf"({'|'.join(MONTHS)}) (\d{{4}})")
 # Lines of the web page that sit between entries but are not entries.
+EDITORS_NOTE = re.compile(r"\s*\(Note:[^()]*\)$")
 BOILERPLATE = ("Join IPVM Newsletter?", "IPVM is the authority", "Enter your email", "IPVM Image")
 
 
@@ -125,6 +126,9 @@ def lines() -> tuple[Line, ...]:
             continue
         prefix, separator, rest = line.partition(": ")
         if separator and key(prefix) in spellings():
+            # The directory's own "(Note: …)" after a headline is an editor's remark, and
+            # a trailing colon introduces an image: neither is part of the headline.
+            rest = EDITORS_NOTE.sub("", rest).removesuffix(":")
             found.append(Line(number, month, prefix, rest))
         else:
             # An entry without an outlet ends in a colon where the outlet would follow.

@@ -172,9 +172,10 @@ def stats(graph_path: Path | None, network: bool, topics: bool, output_format: s
     """Print the graph's figures: entries, months, outlets, unreviewed outlet
     names, entries per topic and the entries no topic matched.
 
-    With --topics, also the classifier's quality on each labelled split: seed.csv
-    "tune" was tuned on; seed.csv "holdout" and the unseen.csv batches are the
-    honest figures (docs/labelling-guide.md tells which were looked at).
+    With --topics, also the classifier's quality on each labelled split. The rules
+    were tuned and the topic model trained on seed.csv and unseen.csv batch1-2, so
+    only unseen.csv batch3 (sealed until the final scoring) is an honest estimate;
+    docs/labelling-guide.md keeps the history.
     """
     from hikgraph.paths import data_dir, default_exports_dir
     from hikgraph.stats import (
