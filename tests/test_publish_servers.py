@@ -273,6 +273,8 @@ def check_negotiation(port: int, served_at: str) -> None:
         if expected_target(path, "html") == path + "/":
             response = request(port, served_at + path + "/", BROWSER)
             assert response.status == 200, path
+            assert response.getheader("Content-Type", "").startswith("text/html"), path
+            assert "accept" in response.getheader("Vary", "").lower(), path
             response = request(port, served_at + path + "/", "text/turtle")
             assert response.status == 303, path
 

@@ -218,6 +218,7 @@ class _Site:
         present = [n for n in (*REQUIRED, *OPTIONAL) if (exports_dir / n).is_file()]
         self.links = SiteLinks(base_url, present)
         self.pages: list[str] = []  # site paths of the HTML pages, for the sitemap
+        self.folders: set[str] = set()  # made already: a site has 40,000 files at 10k entries
         self.files = 0
         self.resources = 0
         self.downloads: list[Download] = []
@@ -225,9 +226,12 @@ class _Site:
 
     def write(self, path: str, content: bytes | str) -> bytes:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        folder = path.rpartition("/")[0]
+        if folder not in self.folders:
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
+        with open(os.path.join(self.root, path), "wb") as file:
+            file.write(data)
         self.files += 1
         if path.endswith(".html"):
             self.pages.append(path)

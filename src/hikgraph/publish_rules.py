@@ -103,6 +103,7 @@ def htaccess(target_base: str = "", *, catch_all: bool = False) -> str:
     """
     lines = [
         "# Content negotiation for hikgraph's linked data (written by `hikgraph publish`).",
+        "# Needs mod_rewrite and AllowOverride FileInfo; mod_headers adds Vary: Accept.",
         "# A resource path answers 303 See Other with the document in the format asked for:",
         "# the first of these media types that the Accept header names wins, else HTML.",
     ]
@@ -143,6 +144,9 @@ def htaccess(target_base: str = "", *, catch_all: bool = False) -> str:
             lines.append(f"RewriteRule ^{rule.pattern}/?$ {target} [R=303,L,{_NEGOTIATED}]")
         html = target_base + rule.html
         lines.append(f"RewriteRule ^{rule.pattern}$ {html} [R=303,L,{_NEGOTIATED}]")
+        if not catch_all:
+            # The folder's page itself: served as is, but it too depends on Accept.
+            lines.append(f"RewriteRule ^{rule.pattern}/$ - [{_NEGOTIATED}]")
     if catch_all:
         lines += [
             "",
@@ -182,7 +186,8 @@ def nginx_conf(prefix: str = "/") -> str:
         html = prefix + rule.html.replace("$1", name)
         lines += [
             f'    if ($hikgraph_slash_{number} = "") {{ return 303 {html}; }}',
-            "    index index.html;",
+            # Served here, not by an internal redirect, so it keeps Vary: Accept.
+            f"    try_files {html}index.html =404;",
             "}",
         ]
     lines += [

@@ -24,9 +24,14 @@ from hikgraph.publish_rules import KINDS, SLUG
 
 _TYPE = RDF + "type"
 _RESOURCE = re.compile(f"({'|'.join(KINDS)})/({SLUG})")
-_TOPICS = BASE + "ontology/topics"
-_SHAPES_DOCUMENT = BASE + "ontology/shapes"
 _SHAPES = BASE + "shapes#"
+#: The documents of the site, by IRI: each ``#term`` of theirs is on their page.
+_DOCUMENTS = {
+    HIK.rstrip("#"): "ontology/",
+    BASE + "ontology/topics": "ontology/topics/",
+    BASE + "ontology/shapes": "ontology/shapes/",
+    DATASET: "dataset/",
+}
 
 
 def resource_folder(iri: str) -> str | None:
@@ -129,14 +134,8 @@ class SiteLinks:
             return folder, fragment
         if iri.startswith(HIK):
             return "ontology/", iri[len(HIK) :]
-        if resource in (HIK.rstrip("#"), _TOPICS, _SHAPES_DOCUMENT, DATASET):
-            folder = {
-                HIK.rstrip("#"): "ontology/",
-                _TOPICS: "ontology/topics/",
-                _SHAPES_DOCUMENT: "ontology/shapes/",
-                DATASET: "dataset/",
-            }[resource]
-            return folder, fragment
+        if resource in _DOCUMENTS:
+            return _DOCUMENTS[resource], fragment
         if iri.startswith(_SHAPES):
             return "ontology/shapes/", iri[len(_SHAPES) :]
         if iri == BASE:
