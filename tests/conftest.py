@@ -112,3 +112,21 @@ def hostile_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source.write_text(text, encoding="utf-8")
     build([source], folder / "exports")
     return folder / "exports"
+
+
+SPARQL_PREFIXES = """
+PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+
+def sparql(folder: Path, query: str) -> list[tuple[str, ...]]:
+    """Answer *query* on the N-Triples export in *folder*, with pyoxigraph directly
+    (not through hikgraph's own code), values as strings ("" when unbound)."""
+    from pyoxigraph import QuerySolutions, RdfFormat, Store
+
+    store = Store()
+    store.bulk_load(path=str(folder / "hikgraph.nt"), format=RdfFormat.N_TRIPLES)
+    solutions = store.query(SPARQL_PREFIXES + query)
+    assert isinstance(solutions, QuerySolutions)
+    return [tuple(term.value if term else "" for term in row) for row in solutions]

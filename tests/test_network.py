@@ -23,7 +23,6 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from pyoxigraph import QuerySolutions, RdfFormat, Store
 
 from hikgraph.network_page import AssetError, _check_inlinable, script_json
 
@@ -34,6 +33,7 @@ from conftest import (
     HOSTILE_OUTLET_2,
     HOSTILE_TITLE,
     ROOT,
+    sparql,
 )
 
 NETWORK_FILES = {
@@ -44,18 +44,6 @@ NETWORK_FILES = {
     "timeline.svg",
     "timeline.png",
 }
-PREFIXES = """
-PREFIX schema: <http://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-
-
-def sparql(folder: Path, query: str) -> list[tuple[str, ...]]:
-    store = Store()
-    store.bulk_load(path=str(folder / "hikgraph.nt"), format=RdfFormat.N_TRIPLES)
-    solutions = store.query(PREFIXES + query)
-    assert isinstance(solutions, QuerySolutions)
-    return [tuple(term.value if term else "" for term in row) for row in solutions]
 
 
 @pytest.fixture(scope="module")

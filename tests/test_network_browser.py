@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyoxigraph import QuerySolutions, RdfFormat, Store
 
 from conftest import (
     HOSTILE_HEADLINE,
@@ -25,6 +24,7 @@ from conftest import (
     HOSTILE_TITLE,
     ROOT,
     require_tool,
+    sparql,
 )
 
 # No GPU, no sandbox (CI runs as root), and none of Chromium's own background
@@ -41,18 +41,6 @@ CHROMIUM_ARGS = [
 ]
 OUTPUT = ROOT / "test-output"
 REUTERS = "https://w3id.org/hikgraph/id/outlet/reuters"
-PREFIXES = """
-PREFIX schema: <http://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-
-
-def sparql(folder: Path, query: str) -> list[tuple[str, ...]]:
-    store = Store()
-    store.bulk_load(path=str(folder / "hikgraph.nt"), format=RdfFormat.N_TRIPLES)
-    solutions = store.query(PREFIXES + query)
-    assert isinstance(solutions, QuerySolutions)
-    return [tuple(term.value if term else "" for term in row) for row in solutions]
 
 
 def expected_counts(folder: Path, pattern: str = "") -> tuple[int, int]:

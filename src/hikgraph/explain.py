@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
+from pyoxigraph import Literal, NamedNode, Store
 
 from hikgraph.model import ID
+from hikgraph.stats import select_values
 
 _PREFIXES = """
 PREFIX schema: <http://schema.org/>
@@ -114,6 +115,4 @@ def _is_article(store: Store, iri: str) -> bool:
 
 
 def _select(store: Store, query: str) -> list[list[str]]:
-    solutions = store.query(_PREFIXES + query)
-    assert isinstance(solutions, QuerySolutions)
-    return [[term.value if term is not None else "" for term in row] for row in solutions]
+    return select_values(store, _PREFIXES + query)

@@ -62,13 +62,19 @@ def load_store(path: Path) -> Store:
     return store
 
 
+def select_values(store: Store, query: str) -> list[list[str]]:
+    """Return the solutions of the SELECT *query* on *store* as rows of lexical
+    values ("" where a variable is unbound)."""
+    solutions = store.query(query)
+    assert isinstance(solutions, QuerySolutions)
+    return [[term.value if term is not None else "" for term in row] for row in solutions]
+
+
 def graph_stats(store: Store) -> GraphStats:
     """Return the :class:`GraphStats` of the graph in *store*."""
 
     def rows(query: str) -> list[list[str]]:
-        solutions = store.query(_PREFIXES + query)
-        assert isinstance(solutions, QuerySolutions)
-        return [[term.value if term is not None else "" for term in row] for row in solutions]
+        return select_values(store, _PREFIXES + query)
 
     def count(variable: str, pattern: str) -> int:
         query = f"SELECT (COUNT(DISTINCT {variable}) AS ?n) WHERE {{ {pattern} }}"
