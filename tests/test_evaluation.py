@@ -15,7 +15,13 @@ import pytest
 
 from hikgraph.classify import Classification, Classifier, CountryTag, Evidence, TopicTag
 from hikgraph.directory import read_directory
-from hikgraph.evaluation import EvaluationReport, evaluate, format_report, read_labels
+from hikgraph.evaluation import (
+    EvaluationReport,
+    evaluate,
+    format_report,
+    label_files,
+    read_labels,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "data" / "labels"
@@ -133,6 +139,31 @@ def test_bad_label_files_raise_value_error(tmp_path: Path) -> None:
         read_labels(empty)
     with pytest.raises(ValueError, match="no row has split 'nope'"):
         read_labels(SEED, "nope")
+
+
+def test_label_files_leave_out_sealed_test_sets(tmp_path: Path) -> None:
+    # A sealed test set is scored once, at the end: walking the labels folder (stats
+    # --topics, training) must never reach it unless asked by name.
+    header = [["headline", "topics", "countries", "language"]]
+    for name in ("seed.csv", "sealed-batch4.csv", "train-2026.csv", "notes.txt"):
+        _write(tmp_path / name, header)
+    assert [p.name for p in label_files(tmp_path)] == ["seed.csv", "train-2026.csv"]
+    assert [p.name for p in label_files(tmp_path, include_sealed=True)] == [
+        "sealed-batch4.csv",
+        "seed.csv",
+        "train-2026.csv",
+    ]
+
+
+def test_stats_quality_never_reads_a_sealed_file(tmp_path: Path) -> None:
+    from hikgraph.stats import classifier_quality
+
+    header = ["headline", "topics", "countries", "language", "split"]
+    _write(tmp_path / "a.csv", [header, ["Hikvision shares fall", "investment", "", "en", "x"]])
+    # Malformed on purpose: reading it would raise ValueError.
+    _write(tmp_path / "sealed-batch4.csv", [["nothing", "here"], ["", ""]])
+    reports = classifier_quality(tmp_path)
+    assert [(Path(r.source).name, r.split) for r in reports] == [("a.csv", "x")]
 
 
 # --- the label files ----------------------------------------------------------------------

@@ -18,6 +18,20 @@ from typing import Protocol
 from hikgraph.classify import Classification
 
 REQUIRED_COLUMNS = ("headline", "topics", "countries", "language")
+# A sealed test set is scored exactly once, at the end, by whoever sealed it; nothing
+# that walks the labels folder (training, tuning, `hikgraph stats --topics`) may read it.
+SEALED_PREFIX = "sealed-"
+
+
+def label_files(labels_dir: Path, *, include_sealed: bool = False) -> list[Path]:
+    """Return the label CSVs of *labels_dir*, sorted by name, without the sealed test
+    sets (``sealed-*.csv``) unless *include_sealed* is true. Raises nothing; a missing
+    folder gives an empty list."""
+    return sorted(
+        path
+        for path in Path(labels_dir).glob("*.csv")
+        if include_sealed or not path.name.startswith(SEALED_PREFIX)
+    )
 
 
 class _Classifies(Protocol):

@@ -143,11 +143,11 @@ def classifier_quality(labels_dir: Path) -> list[EvaluationReport]:
     Raises ValueError naming the file when a label file is malformed.
     """
     from hikgraph.classify import default_classifier
-    from hikgraph.evaluation import evaluate, read_labels
+    from hikgraph.evaluation import evaluate, label_files, read_labels
 
     classifier = default_classifier()
     reports = []
-    for path in sorted(labels_dir.glob("*.csv")):
+    for path in label_files(labels_dir):  # never the sealed-*.csv test sets
         for split in sorted({labelled.split for labelled in read_labels(path)}):
             reports.append(evaluate(classifier, path, split or None))
     return reports
