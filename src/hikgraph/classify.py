@@ -21,16 +21,17 @@ from pathlib import Path
 
 from hikgraph.classify_rules import (
     COUNTRY_KINDS,
-    Phrases,
     Rule,
+    RuleSet,
     TopicConcept,
     load_country_terms,
     load_language_words,
     load_topics,
-    match_rules,
     normalise,
+    word_runs,
 )
 from hikgraph.paths import data_dir, ontology_dir
+from hikgraph.rule_gate import Gate, required_groups
 from hikgraph.topic_model import TopicModel
 
 __all__ = [
@@ -51,6 +52,9 @@ DEFAULT_LANGUAGE = "en"
 # one shared function word must not turn an English headline into Dutch.
 _LANGUAGE_THRESHOLD = 1.5
 _WORDS = re.compile(r"[^\W\d_]+")
+# Headlines remembered by Classifier.classify: wire stories repeat across outlets, and
+# a Classification is immutable, so a repeat costs one dictionary look-up.
+CACHE_SIZE = 65_536
 
 
 @dataclass(frozen=True, order=True)
@@ -105,15 +109,20 @@ class Classifier:
     ) -> None:
         self.topics = topics
         self.topic_model = topic_model
-        self._topic_terms = topic_terms
-        self._topic_phrases = Phrases(topic_terms)
-        self._topic_rules = topic_rules
-        self._topic_shields = topic_shields
-        self._country_terms = country_terms
-        self._country_phrases = Phrases(country_terms)
-        self._country_rules = country_rules
-        self._country_shields = country_shields
+        self._topic_rules = RuleSet(topic_terms, topic_rules, topic_shields, 0)
+        self._country_rules = RuleSet(
+            country_terms, country_rules, country_shields, len(topic_shields) + len(topic_rules)
+        )
+        self._gate = Gate(
+            required_groups(rule.regex, exact=not rule.case_sensitive)
+            for rule_set in (self._topic_rules, self._country_rules)
+            for rule in rule_set.patterns()
+        )
         self._language_words = language_words
+        self._cache: dict[str, Classification] = {}
+        # What each word run (\w+ of the lower-cased text) contributes, worked out once
+        # per run: the gate's pieces, the model's stems, the language words' weights.
+        self._runs: dict[str, tuple[frozenset[int], list[str], tuple[tuple[str, float], ...]]] = {}
 
     @classmethod
     def load(
@@ -166,7 +175,13 @@ class Classifier:
         """Return a copy of this classifier that tags topics by the rules alone."""
         rules_only = copy.copy(self)  # shares the immutable rule tables
         rules_only.topic_model = None
+        rules_only._cache = {}  # the copy's answers differ: never share them
+        rules_only._runs = {}  # run facts hold the model's stems
         return rules_only
+
+    def clear_cache(self) -> None:
+        """Forget the remembered classifications (for benchmarks; results do not change)."""
+        self._cache.clear()
 
     def topic_ids(self) -> tuple[str, ...]:
         """Return the ids of the topic concepts, sorted."""
@@ -176,55 +191,87 @@ class Classifier:
         """Return the language, topics and countries of *headline* (pure, deterministic).
 
         Every tag carries at least one :class:`Evidence`; a headline nothing matches
-        gets no topics and no countries.
+        gets no topics and no countries. The last :data:`CACHE_SIZE` distinct headlines
+        are remembered (the answer is immutable and depends on the headline alone).
         """
+        cached = self._cache.get(headline)
+        if cached is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            cached = self._cache[headline] = self._classify(headline)
+        return cached
+
+    def _classify(self, headline: str) -> Classification:
         headline, text, lowered = normalise(headline)
+        words = word_runs(lowered)
+        runs = self._runs
+        present: set[int] = set()
+        stems: list[str] = []
+        weights: list[tuple[str, float]] = []
+        for word, _, _ in words:
+            facts = runs.get(word)
+            if facts is None:
+                facts = self._run_facts(word)
+            present |= facts[0]
+            stems += facts[1]
+            weights += facts[2]
+        opened = self._gate.open_present(present)
         topics = {
-            topic: tuple(Evidence(rule, matched) for rule, matched in found)
-            for topic, found in match_rules(
-                headline,
-                text,
-                lowered,
-                self._topic_phrases,
-                self._topic_terms,
-                self._topic_rules,
-                self._topic_shields,
-            )
+            topic: tuple([Evidence(rule, matched) for rule, matched in found])
+            for topic, found in self._topic_rules.match(headline, text, lowered, words, opened)
         }
         if self.topic_model is not None:
-            for tag in self.topic_model.tags(lowered, skip=topics.keys()):
+            for tag in self.topic_model.tags(lowered, skip=topics.keys(), stems=stems):
                 topics[tag.topic] = tuple(
                     sorted(
-                        Evidence(
-                            f"{tag.topic}/model/{feature.name.replace(' ', '-')}",
-                            headline[feature.start : feature.end],
-                        )
-                        for feature in tag.features
+                        [
+                            Evidence(
+                                f"{tag.topic}/model/{feature.name.replace(' ', '-')}",
+                                headline[feature.start : feature.end],
+                            )
+                            for feature in tag.features
+                        ]
                     )
                 )
-        countries = match_rules(
-            headline,
-            text,
-            lowered,
-            self._country_phrases,
-            self._country_terms,
-            self._country_rules,
-            self._country_shields,
-        )
+        countries = self._country_rules.match(headline, text, lowered, words, opened)
         return Classification(
-            language=self._language(lowered),
-            topics=tuple(TopicTag(topic, topics[topic]) for topic in sorted(topics)),
+            language=self._language(weights),
+            topics=tuple([TopicTag(topic, topics[topic]) for topic in sorted(topics)]),
             countries=tuple(
-                CountryTag(code, tuple(Evidence(rule, matched) for rule, matched in found))
-                for code, found in countries
+                [
+                    CountryTag(code, tuple([Evidence(rule, matched) for rule, matched in found]))
+                    for code, found in countries
+                ]
             ),
         )
 
-    def _language(self, lowered: str) -> str:
+    def _run_facts(
+        self, run: str
+    ) -> tuple[frozenset[int], list[str], tuple[tuple[str, float], ...]]:
+        """Return (and remember) what one word run contributes: the gate's pieces, the
+        model's stems and the (language, weight) pairs of its language words, in order.
+
+        Splitting the headline into word runs first changes nothing: the words the model
+        and the language guess read are letters only, so each lies inside one run.
+        """
+        if len(self._runs) >= CACHE_SIZE:
+            self._runs.clear()
+        stems = self.topic_model.stems(run) if self.topic_model is not None else []
+        weights = tuple(
+            (language, weight)
+            for word in _WORDS.findall(run)
+            for language, weight in self._language_words.get(word, {}).items()
+        )
+        facts = (self._gate.pieces_of(run), stems, weights)
+        self._runs[run] = facts
+        return facts
+
+    def _language(self, weights: list[tuple[str, float]]) -> str:
+        """Return the language the (language, weight) pairs of a headline's words, in
+        reading order, point to (English unless another clearly wins)."""
         scores: dict[str, float] = {}
-        for word in _WORDS.findall(lowered):
-            for language, weight in self._language_words.get(word, {}).items():
-                scores[language] = scores.get(language, 0.0) + weight
+        for language, weight in weights:
+            scores[language] = scores.get(language, 0.0) + weight
         english = scores.pop(DEFAULT_LANGUAGE, 0.0)
         if not scores:
             return DEFAULT_LANGUAGE

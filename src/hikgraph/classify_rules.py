@@ -45,6 +45,8 @@ _GAP = r"\s+(?:\S+\s+){0,6}?"
 _FRAGMENT_REF = re.compile(r"\{([a-z][a-z0-9-]*)\}")
 _WORD_RUN = re.compile(r"\w+")
 _FIRST_WORD = re.compile(r"\w+")
+_NEXT_WORD = re.compile(r" (\w+)")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # two spaces in a row, or a space other than " "
 
 
 @dataclass(frozen=True)
@@ -84,35 +86,87 @@ def normalise(headline: str) -> tuple[str, str, str]:
     return headline, text, lowered
 
 
-def match_rules(
-    headline: str,
-    text: str,
-    lowered: str,
-    phrases: Phrases,
-    terms: dict[str, tuple[tuple[str, str], ...]],
-    rules: tuple[Rule, ...],
-    shields: tuple[Rule, ...],
-) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
-    """Return each target (topic id or country code) the rules find, sorted, with its
-    sorted (rule id, matched words) pairs; the three texts come from :func:`normalise`."""
-    hidden = [m.span() for s in shields for m in s.regex.finditer(_pick(s, text, lowered))]
-    found: dict[str, set[tuple[str, str]]] = {}
-    for start, end in phrases.find(lowered):
-        targets = terms.get(" ".join(lowered[start:end].split()), ())
-        if not targets:
-            hidden.append((start, end))
-            continue
-        if _inside(start, end, hidden):
-            continue
-        for target, rule in targets:
-            found.setdefault(target, set()).add((rule, headline[start:end]))
-    for item in rules:
-        for match in item.regex.finditer(_pick(item, text, lowered)):
-            start, end = match.span()
-            if start == end or _inside(start, end, hidden):
+class RuleSet:
+    """The literal terms, pattern rules and shields of one kind of target (topics or
+    countries), matched together; immutable once built.
+
+    A :class:`hikgraph.rule_gate.Gate` shared by the rule sets of a classifier tells
+    which pattern rules can match a headline at all, so only those run.
+    """
+
+    def __init__(
+        self,
+        terms: dict[str, tuple[tuple[str, str], ...]],
+        rules: tuple[Rule, ...],
+        shields: tuple[Rule, ...],
+        gate_offset: int,
+    ) -> None:
+        self.terms = terms
+        self.phrases = Phrases(terms)
+        self.rules = rules
+        self.shields = shields
+        # Positions of the shields, then the rules, in the shared gate's sequence.
+        self._shield_at = {gate_offset + i: shield for i, shield in enumerate(shields)}
+        after = gate_offset + len(shields)
+        self._rule_at = {after + i: rule for i, rule in enumerate(rules)}
+
+    def patterns(self) -> tuple[Rule, ...]:
+        """Return the shields, then the rules: the order of the gate positions."""
+        return (*self.shields, *self.rules)
+
+    def match(
+        self,
+        headline: str,
+        text: str,
+        lowered: str,
+        words: list[tuple[str, int, int]],
+        opened: frozenset[int] | set[int],
+    ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """Return each target (topic id or country code) found, sorted, with its sorted
+        (rule id, matched words) pairs.
+
+        The texts come from :func:`normalise`; *words* are the word runs of *lowered*
+        (:func:`word_runs`); *opened* the gate positions of the pattern rules that may
+        match (``Gate.open``): the others cannot, and are not run.
+        """
+        # Only the opened rules run; the order they run in does not matter, since what
+        # they find is collected in sets and sorted.
+        hidden = []
+        shield_at = self._shield_at
+        rule_at = self._rule_at
+        for g in opened:
+            shield = shield_at.get(g)
+            if shield is not None:
+                hidden += [
+                    m.span()
+                    for m in shield.regex.finditer(text if shield.case_sensitive else lowered)
+                ]
+        found: dict[str, set[tuple[str, str]]] = {}
+        terms = self.terms
+        for start, end, key in self.phrases.find_words(lowered, words):
+            targets = terms[key]
+            if not targets:
+                hidden.append((start, end))
                 continue
-            found.setdefault(item.target, set()).add((item.rule, headline[start:end]))
-    return [(target, tuple(sorted(found[target]))) for target in sorted(found)]
+            if hidden and _inside(start, end, hidden):
+                continue
+            for target, rule in targets:
+                found.setdefault(target, set()).add((rule, headline[start:end]))
+        for g in opened:
+            item = rule_at.get(g)
+            if item is None:
+                continue
+            for match in item.regex.finditer(text if item.case_sensitive else lowered):
+                start, end = match.span()
+                if start == end or (hidden and _inside(start, end, hidden)):
+                    continue
+                found.setdefault(item.target, set()).add((item.rule, headline[start:end]))
+        return [(target, tuple(sorted(found[target]))) for target in sorted(found)]
+
+
+def word_runs(lowered: str) -> list[tuple[str, int, int]]:
+    """Return the word runs (``\\w+``) of a lower-cased headline with their spans."""
+    return [(m.group(), m.start(), m.end()) for m in _WORD_RUN.finditer(lowered)]
 
 
 # --- loading the topic scheme --------------------------------------------------------
@@ -350,21 +404,76 @@ class Phrases:
             if first is None:
                 raise ValueError(f"phrase {key!r} does not start with a letter or digit")
             index.setdefault(first.group(), []).append(key)
-        self._index = {word: sorted(keys, key=len, reverse=True) for word, keys in index.items()}
+        # Per first word, its phrases longest first, each as (what follows the first
+        # word, phrase): the first word is already known to match where it is looked up.
+        self._index = {
+            word: tuple((key[len(word) :], key) for key in sorted(keys, key=len, reverse=True))
+            for word, keys in index.items()
+        }
+        # For first words whose longer phrases all go on with " " and a word, the same
+        # entries split by that next word (each list still longest first, then the
+        # one-word phrase, if any): in plain text only those can match.
+        self._by_next: dict[str, tuple[dict[str, tuple[tuple[str, str], ...]], tuple]] = {}
+        for word, entries in self._index.items():
+            longer = [(rest, key) for rest, key in entries if rest]
+            if not longer or not all(_NEXT_WORD.match(rest) for rest, _ in longer):
+                continue
+            split: dict[str, list[tuple[str, str]]] = {}
+            for rest, key in longer:
+                split.setdefault(_NEXT_WORD.match(rest).group(1), []).append((rest, key))  # type: ignore[union-attr]
+            alone = tuple((rest, key) for rest, key in entries if not rest)
+            self._by_next[word] = ({w: (*e, *alone) for w, e in split.items()}, alone)
 
     def find(self, lowered: str) -> Iterable[tuple[int, int]]:
         """Yield the (start, end) spans of phrases in the lower-cased text, left to right."""
+        for start, end, _ in self.find_words(lowered, word_runs(lowered)):
+            yield start, end
+
+    def find_words(
+        self, lowered: str, words: list[tuple[str, int, int]]
+    ) -> list[tuple[int, int, str]]:
+        """Return (start, end, phrase) of the phrases in the lower-cased text, left to
+        right, given its word runs (:func:`word_runs`)."""
+        found = []
         resume = 0
-        for word in _WORD_RUN.finditer(lowered):
-            start = word.start()
+        index = self._index
+        # With single plain spaces only (nearly always), a phrase's spaces match exactly
+        # one space each, so str.startswith decides what _match_at would.
+        plain = _ODD_SPACE.search(lowered) is None
+        length = len(lowered)
+        by_next = self._by_next if plain else {}
+        last = len(words) - 1
+        for position, (word, start, end) in enumerate(words):
             if start < resume:
                 continue
-            for key in self._index.get(word.group(), ()):
-                end = _match_at(lowered, start, key)
-                if end:
-                    yield start, end
-                    resume = end
+            entries = index.get(word)
+            if entries is None:
+                continue
+            split = by_next.get(word)
+            if split is not None:
+                # A longer phrase needs the next word run right after one space.
+                if position < last and words[position + 1][1] == end + 1:
+                    entries = split[0].get(words[position + 1][0], split[1])
+                else:
+                    entries = split[1]
+            for rest, key in entries:
+                # A word run is maximal, so a one-word phrase equal to it ends on a
+                # word boundary; a longer phrase matches on from the run's end.
+                if not rest:
+                    stop = end
+                elif plain:
+                    stop = end + len(rest)
+                    if not lowered.startswith(rest, end) or (
+                        stop < length and (lowered[stop].isalnum() or lowered[stop] == "_")
+                    ):
+                        stop = 0
+                else:
+                    stop = _match_at(lowered, end, rest)
+                if stop:
+                    found.append((start, stop, key))
+                    resume = stop
                     break
+        return found
 
 
 def _match_at(text: str, start: int, key: str) -> int:
@@ -385,10 +494,6 @@ def _match_at(text: str, start: int, key: str) -> int:
     if position < length and (text[position].isalnum() or text[position] == "_"):
         return 0
     return position
-
-
-def _pick(rule: Rule, text: str, lowered: str) -> str:
-    return text if rule.case_sensitive else lowered
 
 
 def _compile(pattern: str, fragments: dict[str, str], fail: Any) -> tuple[re.Pattern[str], bool]:

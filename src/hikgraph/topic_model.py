@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -141,21 +142,32 @@ class TopicModel:
 
     def probabilities(self, lowered: str) -> dict[str, float]:
         """Return the probability of every topic for a lower-cased headline."""
-        sums = self._sums(self._present(lowered))
+        sums = self._sums(self._names(self.stems(lowered)))
         return {topic: 1.0 / (1.0 + math.exp(-sums[topic])) for topic in self.topics}
 
-    def tags(self, lowered: str, skip: Container[str] = frozenset()) -> list[ModelTag]:
+    def stems(self, lowered: str) -> list[str]:
+        """Return the stems of the words of a lower-cased text (or of one word run), in
+        order: the unigram features before the vocabulary is applied."""
+        stem = self._stem
+        return [stem(word) for word in _TOKEN.findall(lowered)]
+
+    def tags(
+        self, lowered: str, skip: Container[str] = frozenset(), stems: list[str] | None = None
+    ) -> list[ModelTag]:
         """Return the topics (not in *skip*) whose probability reaches the threshold.
 
-        A topic is returned only with at least one feature of positive weight, so every
-        tag has words to show for it; tags are sorted by topic id.
+        *stems* may give :meth:`stems` of *lowered*, if the caller has them. A topic is
+        returned only with at least one feature of positive weight, so every tag has
+        words to show for it; tags are sorted by topic id.
         """
+        sums = self._sums(self._names(self.stems(lowered) if stems is None else stems))
+        cut = self._cut
+        passing = [t for t in self.topics if sums[t] >= cut and t not in skip]
+        if not passing:  # the usual case: no spans needed
+            return []
         present = self._present(lowered)
-        sums = self._sums(present)
         tags = []
-        for topic in self.topics:
-            if topic in skip or sums[topic] < self._cut:
-                continue
+        for topic in passing:
             pushing = sorted(
                 (-weight, name, start, end)
                 for name, start, end in present
@@ -166,6 +178,27 @@ class TopicModel:
                 chosen = tuple(Feature(name, a, b) for _, name, a, b in pushing[: self.evidence])
                 tags.append(ModelTag(topic, probability, chosen))
         return tags
+
+    def _names(self, stems: list[str]) -> list[str]:
+        """Return the names of the features the model knows, each once, in the order of
+        :meth:`_present` (which the sums must follow, to add up the same floats)."""
+        index = self._index
+        seen: dict[str, None] = {}  # ordered, once each: features are binary
+        for name in stems:
+            if name in index:
+                seen[name] = None
+        if self.ngrams == 2:  # the usual case, without a generator
+            for first, second in pairwise(stems):
+                name = first + " " + second
+                if name in index:
+                    seen[name] = None
+        else:
+            for size in range(2, self.ngrams + 1):
+                for i in range(len(stems) - size + 1):
+                    name = " ".join(stems[i : i + size])
+                    if name in index:
+                        seen[name] = None
+        return list(seen)
 
     def _present(self, lowered: str) -> list[tuple[str, int, int]]:
         """Return (name, start, end) of the features the model knows, each once, at its
@@ -187,10 +220,10 @@ class TopicModel:
                     present[name] = (name, words[i][1], words[i + size - 1][2])
         return list(present.values())
 
-    def _sums(self, present: list[tuple[str, int, int]]) -> dict[str, float]:
+    def _sums(self, names: list[str]) -> dict[str, float]:
         sums = dict(self._intercepts)
         index = self._index
-        for name, _, _ in present:
+        for name in names:
             for topic, weight in index[name]:
                 sums[topic] += weight
         return sums
