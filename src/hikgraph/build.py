@@ -1,8 +1,10 @@
 """The main job: source texts → records → enriched records → triples → exports.
 
-:func:`build` runs every stage, validates the graph with SHACL and only then replaces
-the files in the output folder, so a failed build leaves the previous exports as they
-were.
+:func:`build` plans the entries, then streams them a chunk at a time through the
+classifier, the triple maker and the N-Triples and Turtle writers into a staging
+folder; loads the query store; validates the graph (or an even sample of a large one)
+with SHACL; draws the network; and only then moves the files into the output folder,
+so a failed build leaves the previous exports as they were.
 """
 
 from __future__ import annotations
@@ -10,22 +12,32 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import Triple
-from rdflib import Graph
 
 from hikgraph import export
 from hikgraph.directory import Directory, ParseWarning, read_directory
-from hikgraph.enrich import EnrichedDirectory, enrich
-from hikgraph.model import directory_iri, load_topic_scheme, source_iri, triples
+from hikgraph.enrich import EnrichedEntry, Plan, plan
+from hikgraph.model import (
+    country_triples,
+    directory_iri,
+    entry_triples,
+    head_triples,
+    load_topic_scheme,
+    node,
+    source_iri,
+    used_countries,
+)
 from hikgraph.paths import data_dir, default_exports_dir, default_sources, ontology_dir
-from hikgraph.registry import Outlet, load_registry
+from hikgraph.progress import bar
+from hikgraph.registry import Country, Outlet, load_registry
 from hikgraph.validate import rdflib_graph
 
 #: Records what the derived files in the output folder were drawn from, so a rebuild
@@ -39,7 +51,7 @@ class BuildError(Exception):
 
 @dataclass
 class BuildResult:
-    """What a build wrote and how long each stage took."""
+    """What a build wrote, how long each stage took and how much memory it used."""
 
     out_dir: Path
     files: list[Path]
@@ -50,6 +62,12 @@ class BuildResult:
     unreviewed: tuple[Outlet, ...]
     warnings: list[ParseWarning]
     timings: dict[str, float] = field(default_factory=dict)
+    # Peak resident memory (bytes) of the build and its workers at the end of each stage.
+    peak_rss: dict[str, int] = field(default_factory=dict)
+    # What the reader should know about how the build was done (e.g. a sampled check).
+    notes: list[str] = field(default_factory=list)
+    classified: int = 0  # headlines classified by this build
+    reused: int = 0  # headlines whose classification came from the cache
 
     def summary(self) -> str:
         """Return the one-line summary: counts and seconds per stage."""
@@ -59,6 +77,32 @@ class BuildResult:
             f"{self.triples} triples → {self.out_dir} ({stages})"
         )
 
+    def as_json(self) -> dict[str, object]:
+        """Return the counts, timings and memory of the build as a JSON object."""
+        return {
+            "entries": self.entries,
+            "months": self.months,
+            "outlets": self.outlets,
+            "triples": self.triples,
+            "classified": self.classified,
+            "reused": self.reused,
+            "timings": self.timings,
+            "peak_rss": self.peak_rss,
+            "notes": self.notes,
+        }
+
+
+#: Up to this many entries, SHACL checks the whole graph and hikgraph.jsonld holds it
+#: all; past it both use an even sample of this many entries with every other resource
+#: (pySHACL and rdflib's JSON-LD writer hold every triple as Python objects).
+FULL_CHECK_ENTRIES = 1000
+#: Past this many entries the build does not draw the outlet–topic network, its metrics
+#: and the timeline (reading every entry back and laying out thousands of outlets takes
+#: minutes); `hikgraph viz` draws them on demand from the built graph.
+NETWORK_MAX_ENTRIES = 20_000
+#: Entries per chunk of the stream (classified, turned to triples and written together).
+CHUNK_ENTRIES = 5000
+
 
 def build(
     sources: Sequence[Path] | None = None,
@@ -66,9 +110,17 @@ def build(
     *,
     strict: bool = False,
     validate: bool = True,
+    progress: bool = False,
+    workers: int | None = None,
 ) -> BuildResult:
     """Build the graph from *sources* (default ``data/sources/*.txt``) into *out_dir*
     (default ``exports/``).
+
+    The entries stream through classification, triples and the N-Triples and Turtle
+    writers a chunk at a time, so memory does not grow with one object per triple.
+    Classifications are cached on disk (see :mod:`hikgraph.classify_stream`), so a
+    rebuild classifies only new headlines. *progress* draws bars on stderr; *workers*
+    (default: the CPU count) classify large chunks in parallel.
 
     Returns a :class:`BuildResult`. Raises :class:`hikgraph.directory.DirectoryError`
     for an unreadable source, :class:`BuildError` when *strict* and the parser warned,
@@ -76,12 +128,14 @@ def build(
     changed then.
     """
     timings: dict[str, float] = {}
+    peak_rss: dict[str, int] = {}
     clock = time.perf_counter()
 
     def lap(stage: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         timings[stage] = timings.get(stage, 0.0) + now - clock
+        peak_rss[stage] = _peak_rss()
         clock = now
 
     sources = list(sources) if sources else default_sources()
@@ -92,26 +146,131 @@ def build(
     warnings = [w for d in directories for w in d.warnings]
     if strict and warnings:
         raise BuildError(f"{warnings[0]} ({len(warnings)} warning(s); --strict)")
+    registry = load_registry()
+    planned = plan(directories, registry)
     lap("parse")
 
-    from hikgraph.classify import default_classifier
-
-    registry = load_registry()
-    enriched = enrich(directories, registry, default_classifier())
-    lap("enrich")
-
-    graph = export.sort_triples(
-        triples(
-            enriched,
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".hikgraph-build-", dir=out_dir.parent))
+    try:
+        stream = _stream_graph(
+            planned,
             registry.countries,
-            load_topic_scheme(ontology_dir() / "topics.ttl"),
             [(d, _sha256(Path(d.source))) for d in directories],
+            staging,
+            progress=progress,
+            workers=workers or os.cpu_count() or 1,
+            lap=lap,
         )
+        source_iris = [source_iri(d.source) for d in directories]
+        result = _finish(planned, stream, source_iris, staging, out_dir, validate, progress, lap)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(
+        out_dir=out_dir,
+        files=result,
+        entries=len(planned.entries),
+        months=len(planned.months),
+        outlets=len({e.outlet.slug for e in planned.entries if e.outlet is not None}),
+        triples=stream.counts.triples,
+        unreviewed=planned.unreviewed,
+        warnings=warnings,
+        timings=timings,
+        peak_rss=peak_rss,
+        notes=stream.notes,
+        classified=stream.classified,
+        reused=stream.reused,
     )
-    ntriples = export.to_ntriples(graph)
-    # One rdflib copy of the graph serves both SHACL and the JSON-LD writer.
-    rdf_graph = rdflib_graph(graph)
-    lap("model")
+
+
+@dataclass
+class _Stream:
+    """What streaming the graph into the staging folder produced."""
+
+    counts: export.GraphCounts
+    dumps: tuple[export.DumpFile, export.DumpFile]
+    sample: list[Triple]  # the triples SHACL and the JSON-LD writer see
+    notes: list[str]
+    classified: int
+    reused: int
+
+
+def _stream_graph(
+    planned: Plan,
+    countries: dict[str, Country],
+    sources: list[tuple[Directory, str]],
+    staging: Path,
+    *,
+    progress: bool,
+    workers: int,
+    lap: Callable[[str], None],
+) -> _Stream:
+    from hikgraph.classify_stream import ClassificationCache, ClassificationStream
+
+    entries = planned.entries
+    step = max(1, -(-len(entries) // FULL_CHECK_ENTRIES))
+    counts = export.GraphCounts(distinct=step == 1)
+    head = head_triples(planned, load_topic_scheme(ontology_dir() / "topics.ttl"), sources)
+    sample: list[Triple] = list(head)
+    directory_node = node(directory_iri(planned.directory))
+    mentioned: set[str] = set()
+    chunks = [entries[i : i + CHUNK_ENTRIES] for i in range(0, len(entries), CHUNK_ENTRIES)]
+    with (
+        ClassificationStream(ClassificationCache(), workers) as classifier,
+        bar(progress, len(entries), "classify + write", "entries") as entries_bar,
+    ):
+        classified = classifier.classify([p.entry.headline for p in chunk] for chunk in chunks)
+
+        def graph_chunks() -> Iterator[list[Triple]]:
+            yield head
+            position = 0
+            for chunk, classifications in zip(chunks, classified, strict=True):
+                lap("classify")
+                out: list[Triple] = []
+                for planned_entry, classification in zip(chunk, classifications, strict=True):
+                    enriched = EnrichedEntry(
+                        planned_entry.entry,
+                        planned_entry.slug,
+                        planned_entry.outlet,
+                        classification,
+                    )
+                    triples = entry_triples(enriched, directory_node)
+                    out.extend(triples)
+                    if position % step == 0:
+                        sample.extend(triples)
+                    position += 1
+                    mentioned.update(tag.code for tag in classification.countries)
+                yield out
+                entries_bar.update(len(chunk))
+                lap("triples")
+            tail = country_triples(countries, used_countries(planned, mentioned))
+            sample.extend(tail)
+            yield tail
+
+        dumps = export.write_dumps(graph_chunks(), staging, counts)
+    lap("triples")
+    notes = []
+    if step > 1:
+        sampled = -(-len(entries) // step)
+        notes.append(
+            f"{len(entries)} entries: SHACL checks and hikgraph.jsonld holds an even sample of "
+            f"{sampled} entries (1 in {step}) with every other resource; hikgraph.nt and "
+            "hikgraph.ttl hold the whole graph"
+        )
+    return _Stream(counts, dumps, sample, notes, classifier.classified, classifier.reused)
+
+
+def _finish(
+    planned: Plan,
+    stream: _Stream,
+    source_iris: list[str],
+    staging: Path,
+    out_dir: Path,
+    validate: bool,
+    progress: bool,
+    lap: Callable[[str], None],
+) -> list[Path]:
+    rdf_graph = rdflib_graph(stream.sample)
     if validate:
         from hikgraph.validate import validate_graph
 
@@ -125,97 +284,113 @@ def build(
                 f"the graph does not conform to ontology/shapes.ttl "
                 f"({result.violations} violation(s)); nothing written. First: {first}"
             )
-    files = _serialise(graph, ntriples, rdf_graph, enriched, directories, out_dir)
-    lap("serialise")
-    written = _replace_files(out_dir, files)
-    lap("write")
-    _refresh_query_store(out_dir)
+    nt_dump = stream.dumps[0]
+    store_path = _load_query_store(staging / nt_dump.dump.filename, out_dir, nt_dump, progress)
     lap("store")
-    return BuildResult(
-        out_dir=out_dir,
-        files=written,
-        entries=len(enriched.entries),
-        months=len({e.entry.year_month for e in enriched.entries}),
-        outlets=len({e.outlet.slug for e in enriched.entries if e.outlet is not None}),
-        triples=len(graph),
-        unreviewed=enriched.unreviewed,
-        warnings=warnings,
-        timings=timings,
+    stale: list[str] = []
+    if len(planned.entries) <= NETWORK_MAX_ENTRIES:
+        contents = _network_files(store_path, nt_dump.sha256, out_dir)
+        lap("network")
+    else:
+        from hikgraph.network import NETWORK_FILES
+
+        contents = {}
+        stale = [*NETWORK_FILES, MANIFEST]
+        stream.notes.append(
+            f"{len(planned.entries)} entries: the network files are not drawn past "
+            f"{NETWORK_MAX_ENTRIES} entries (run `hikgraph viz` to draw them)"
+        )
+    context_bytes = (ontology_dir() / "context.jsonld").read_bytes()
+    jsonld = export.to_jsonld(rdf_graph, export.load_context(ontology_dir() / "context.jsonld"))
+    del rdf_graph
+    jsonld_dump = next(d for d in export.DUMPS if d.filename == "hikgraph.jsonld")
+    jsonld_note = (
+        None
+        if not stream.notes
+        else f"A sample: {len(planned.entries)} entries in all, this file holds an even "
+        "sample of them with every other resource; the N-Triples and Turtle dumps hold all."
     )
+    meta = planned.directory.metadata
+    void = export.void_triples(
+        stream.counts,
+        [*stream.dumps, export.describe_dump(jsonld_dump, jsonld, jsonld_note)],
+        title=f"hikgraph: {meta.title}",
+        description=(
+            f"The {len(planned.entries)} entries of IPVM's '{meta.title}' (news coverage of "
+            "Hikvision by outlet and month), with their outlets, the countries and topics of "
+            "each headline and IPVM's own reports, as linked data."
+        ),
+        published=meta.published,
+        source_iris=source_iris,
+        directory_iri=directory_iri(planned.directory),
+    )
+    contents.update(
+        {
+            "hikgraph.jsonld": jsonld,
+            "void.ttl": export.to_turtle(void),
+            export.CONTEXT_FILE: context_bytes,
+        }
+    )
+    lap("jsonld")
+    for name, content in contents.items():
+        (staging / name).write_bytes(content)
+    written = []
+    for name in sorted([*contents, *(d.dump.filename for d in stream.dumps)]):
+        os.replace(staging / name, out_dir / name)
+        written.append(out_dir / name)
+    for name in stale:  # drawn from an earlier graph: they would mislead
+        (out_dir / name).unlink(missing_ok=True)
+    lap("write")
+    return written
 
 
-def _refresh_query_store(out_dir: Path) -> None:
-    # `hikgraph query` and `serve` read an embedded Oxigraph store in the cache folder,
-    # not the exports; loading it now keeps the first query after a build fast.
+def _load_query_store(graph: Path, out_dir: Path, dump: export.DumpFile, progress: bool) -> Path:
+    # `hikgraph query` and `serve` read an embedded Oxigraph store in the cache folder;
+    # it is loaded from the new N-Triples before they replace the old ones, and the
+    # network files are drawn from it.
     from hikgraph.store import StoreError, ensure_store
 
     try:
-        ensure_store(out_dir)
+        return ensure_store(out_dir, graph=graph, sha256=dump.sha256, progress=progress)
     except (StoreError, OSError) as error:
         raise BuildError(
-            f"the exports are written, but the query store could not be loaded: {error} "
-            "(set HIKGRAPH_CACHE_DIR to a writable folder)"
+            f"the query store could not be loaded: {error} "
+            "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
         ) from None
+
+
+def _peak_rss() -> int:
+    # ru_maxrss is in KiB on Linux; the workers count through RUSAGE_CHILDREN.
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) * 1024
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _serialise(
-    graph: list[Triple],
-    ntriples: bytes,
-    rdf_graph: Graph,
-    enriched: EnrichedDirectory,
-    directories: list[Directory],
-    out_dir: Path,
-) -> dict[str, bytes]:
-    context_bytes = (ontology_dir() / "context.jsonld").read_bytes()
-    context = export.load_context(ontology_dir() / "context.jsonld")
-    contents = {
-        "hikgraph.ttl": export.to_turtle(graph),
-        "hikgraph.nt": ntriples,
-        "hikgraph.jsonld": export.to_jsonld(rdf_graph, context),
-    }
-    dumps = [export.describe_dump(dump, contents[dump.filename]) for dump in export.DUMPS]
-    meta = enriched.directory.metadata
-    void = export.void_triples(
-        graph,
-        dumps,
-        title=f"hikgraph: {meta.title}",
-        description=(
-            f"The {len(enriched.entries)} entries of IPVM's '{meta.title}' (news coverage of "
-            "Hikvision by outlet and month), with their outlets, the countries and topics of "
-            "each headline and IPVM's own reports, as linked data."
-        ),
-        published=meta.published,
-        source_iris=[source_iri(d.source) for d in directories],
-        directory_iri=directory_iri(enriched.directory),
-    )
-    contents["void.ttl"] = export.to_turtle(void)
-    contents[export.CONTEXT_FILE] = context_bytes
-    contents.update(_network_files(ntriples, out_dir))
-    return contents
-
-
-def _network_files(ntriples: bytes, out_dir: Path) -> dict[str, bytes]:
+def _network_files(store_path: Path, graph_sha256: str, out_dir: Path) -> dict[str, bytes]:
     """Return the network page, its metrics, GraphML/GEXF and the timeline.
 
-    They are drawn from the N-Triples through SPARQL, as a user of the dump would draw
-    them. Drawing them needs networkx and matplotlib (about 1.4 s of a 2.7 s seed
-    build), so when *out_dir* already holds them for the same graph and the same
-    drawing code, as recorded in its manifest, their bytes are reused.
+    They are drawn from the query store through SPARQL, as a user of the graph would
+    draw them. Drawing them needs networkx and matplotlib (about a second for the
+    seed), so when *out_dir* already holds them for the same graph (named by the
+    SHA-256 of its N-Triples) and the same drawing code, as recorded in its manifest,
+    their bytes are reused.
     """
     from hikgraph.network import NETWORK_FILES
 
-    key = _network_inputs_digest(ntriples)
+    key = _network_inputs_digest(graph_sha256)
     manifest = _read_manifest(out_dir)
     recorded = manifest.get("network", {})
     if recorded.get("inputs") == key and _files_match(out_dir, recorded.get("files", {})):
         return {name: (out_dir / name).read_bytes() for name in (*NETWORK_FILES, MANIFEST)}
-    from hikgraph.network import network_exports
+    from pyoxigraph import Store
 
-    files = network_exports(ntriples)
+    from hikgraph.network import network_exports_from_store
+
+    files = network_exports_from_store(Store.read_only(str(store_path)))
     files[MANIFEST] = _manifest_bytes(
         {
             "network": {
@@ -227,12 +402,12 @@ def _network_files(ntriples: bytes, out_dir: Path) -> dict[str, bytes]:
     return files
 
 
-def _network_inputs_digest(ntriples: bytes) -> str:
+def _network_inputs_digest(graph_sha256: str) -> str:
     # The graph, the drawing code and the versions of the libraries that draw it.
     from importlib.metadata import version
 
     package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(ntriples)
+    digest = hashlib.sha256(graph_sha256.encode())
     for path in sorted([*package.glob("network*"), package / "timeline.py"]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for library in ("networkx", "matplotlib", "pyvis"):
@@ -260,20 +435,3 @@ def _files_match(out_dir: Path, digests: object) -> bool:
 
 def _manifest_bytes(manifest: dict[str, object]) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-
-
-def _replace_files(out_dir: Path, contents: dict[str, bytes]) -> list[Path]:
-    # Everything is written to a temporary folder beside the output first; only when
-    # every file is complete are they moved into place, each with an atomic rename.
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".hikgraph-build-", dir=out_dir.parent))
-    try:
-        for name, content in contents.items():
-            (staging / name).write_bytes(content)
-        written = []
-        for name in sorted(contents):
-            os.replace(staging / name, out_dir / name)
-            written.append(out_dir / name)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

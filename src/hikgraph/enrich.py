@@ -42,11 +42,24 @@ class EnrichedEntry:
 
 
 @dataclass(frozen=True)
-class EnrichedDirectory:
-    """A directory ready to become triples."""
+class PlannedEntry:
+    """An entry with its outlet resolved and its slug, not yet classified."""
+
+    entry: Entry
+    slug: str
+    outlet: Outlet | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything about a directory but the classification of its headlines.
+
+    Cheap to make (no classifier runs), so a large build can plan first and then
+    classify and write the entries a chunk at a time.
+    """
 
     directory: Directory
-    entries: tuple[EnrichedEntry, ...]
+    entries: tuple[PlannedEntry, ...]  # newest month first, then by slug
     outlets: tuple[Outlet, ...]
     spellings: dict[str, tuple[str, ...]]
     ipvm: Outlet
@@ -57,6 +70,54 @@ class EnrichedDirectory:
     def unreviewed(self) -> tuple[Outlet, ...]:
         """Return the outlets not in the registry, sorted by slug."""
         return tuple(o for o in self.outlets if not o.reviewed)
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        """Return the distinct months of the entries (``YYYY-MM``), oldest first."""
+        return tuple(sorted({e.entry.year_month for e in self.entries}))
+
+
+@dataclass(frozen=True)
+class EnrichedDirectory:
+    """A directory ready to become triples: its plan and every entry classified."""
+
+    plan: Plan
+    entries: tuple[EnrichedEntry, ...]
+
+    @property
+    def directory(self) -> Directory:
+        """Return the newest edition's directory."""
+        return self.plan.directory
+
+    @property
+    def outlets(self) -> tuple[Outlet, ...]:
+        """Return the outlets of the entries and IPVM, sorted by slug."""
+        return self.plan.outlets
+
+    @property
+    def spellings(self) -> dict[str, tuple[str, ...]]:
+        """Return each outlet slug's spellings in the sources."""
+        return self.plan.spellings
+
+    @property
+    def ipvm(self) -> Outlet:
+        """Return the IPVM outlet."""
+        return self.plan.ipvm
+
+    @property
+    def coverage(self) -> tuple[CoverageReport, ...]:
+        """Return IPVM's coverage reports, sorted by title."""
+        return self.plan.coverage
+
+    @property
+    def citing(self) -> tuple[CitingReport, ...]:
+        """Return the reports citing the directory, by date then title."""
+        return self.plan.citing
+
+    @property
+    def unreviewed(self) -> tuple[Outlet, ...]:
+        """Return the outlets not in the registry, sorted by slug."""
+        return self.plan.unreviewed
 
 
 def entry_slug(entry: Entry, outlet: Outlet | None) -> str:
@@ -83,9 +144,26 @@ def enrich(
 ) -> EnrichedDirectory:
     """Resolve and classify the entries of *directories* (one or more editions).
 
-    Entries are ordered newest month first, then by outlet and headline, whatever the
-    order of the inputs. Two entries with one slug (the same outlet, month and
-    headline) raise :class:`DirectoryError` naming both lines.
+    The order and the errors are those of :func:`plan`.
+    """
+    planned = plan(directories, registry)
+    return EnrichedDirectory(
+        planned,
+        tuple(
+            EnrichedEntry(p.entry, p.slug, p.outlet, classifier.classify(p.entry.headline))
+            for p in planned.entries
+        ),
+    )
+
+
+def plan(directories: Iterable[Directory], registry: Registry) -> Plan:
+    """Resolve the outlets and mint the slugs of the entries of *directories* (one or
+    more editions), without classifying any headline.
+
+    Entries are ordered newest month first, then by slug, whatever the order of the
+    inputs. Two entries with one slug (the same outlet, month and headline) in one
+    source raise :class:`DirectoryError` naming both lines; a later edition repeating
+    an entry is merged into it.
     """
     # Newest edition first, so an entry repeated by a later edition derives from it,
     # whatever order the sources were given in.
@@ -93,7 +171,7 @@ def enrich(
     if not directories:
         raise ValueError("no directory to enrich")
     newest = directories[0]
-    by_slug: dict[str, EnrichedEntry] = {}
+    by_slug: dict[str, PlannedEntry] = {}
     outlets: dict[str, Outlet] = {}
     spellings: dict[str, set[str]] = {}
     for directory in directories:
@@ -113,7 +191,7 @@ def enrich(
             if outlet is not None:
                 outlets.setdefault(outlet.slug, outlet)
                 spellings.setdefault(outlet.slug, set()).add(entry.outlet or "")
-            by_slug[slug] = EnrichedEntry(entry, slug, outlet, classifier.classify(entry.headline))
+            by_slug[slug] = PlannedEntry(entry, slug, outlet)
     ipvm = registry.resolve(IPVM_OUTLET)
     outlets.setdefault(ipvm.slug, ipvm)
     entries = sorted(
@@ -127,7 +205,7 @@ def enrich(
             coverage.setdefault(report.title, report)
         for cited_by in directory.citing:
             citing.setdefault(cited_by.title, cited_by)
-    return EnrichedDirectory(
+    return Plan(
         directory=newest,
         entries=tuple(entries),
         outlets=tuple(sorted(outlets.values(), key=lambda o: o.slug)),

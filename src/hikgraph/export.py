@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 from rdflib import Graph
@@ -33,6 +35,8 @@ from hikgraph.model import (
 
 CONTEXT_FILE = "context.jsonld"
 _TYPE = RDF + "type"
+_TYPE_NODE = node(_TYPE)
+_STREAMED = ("hikgraph.nt", "hikgraph.ttl")
 
 
 @dataclass(frozen=True)
@@ -152,15 +156,175 @@ class DumpFile:
     dump: Dump
     size: int
     sha256: str
+    # Set when the file holds less than the whole graph (a sampled JSON-LD dump).
+    note: str | None = None
 
 
-def describe_dump(dump: Dump, content: bytes) -> DumpFile:
+def describe_dump(dump: Dump, content: bytes, note: str | None = None) -> DumpFile:
     """Return the size and checksum of *content* written as *dump*."""
-    return DumpFile(dump, len(content), hashlib.sha256(content).hexdigest())
+    return DumpFile(dump, len(content), hashlib.sha256(content).hexdigest(), note)
+
+
+class GraphCounts:
+    """The VoID statistics of a graph, counted one chunk of triples at a time.
+
+    The graph's triples must be distinct (each triple in one chunk only). Distinct
+    subjects and objects need a set of every term, so they are counted only when
+    *distinct* is true (a small graph); otherwise they are left out of the VoID.
+    """
+
+    def __init__(self, *, distinct: bool = True) -> None:
+        self.triples = 0
+        self._properties: Counter[NamedNode] = Counter()
+        self._classes: Counter[object] = Counter()
+        self._entities: set[str] = set()
+        self._subjects: set[str] | None = set() if distinct else None
+        self._objects: set[str] | None = set() if distinct else None
+
+    @classmethod
+    def of(cls, triples: Iterable[Triple]) -> GraphCounts:
+        """Return the counts of *triples* (distinct triples), with distinct terms."""
+        counts = cls()
+        counts.add(list(triples))
+        return counts
+
+    def add(self, chunk: list[Triple]) -> None:
+        """Count the triples of *chunk*."""
+        self.triples += len(chunk)
+        self._properties.update(t.predicate for t in chunk)
+        typed = [t for t in chunk if t.predicate == _TYPE_NODE]
+        self._classes.update(t.object for t in typed)
+        for triple in typed:
+            subject = str(triple.subject)[1:-1]  # our subjects are IRIs: <…>
+            if subject.startswith(ID) and "#" not in subject:
+                self._entities.add(subject)
+        if self._subjects is not None and self._objects is not None:
+            self._subjects.update(str(t.subject) for t in chunk)
+            self._objects.update(str(t.object) for t in chunk)
+
+    @property
+    def entities(self) -> int:
+        """Return the number of resources with an IRI of ours (no fragment) and a type."""
+        return len(self._entities)
+
+    @property
+    def distinct_subjects(self) -> int | None:
+        """Return the number of distinct subjects, or None when not counted."""
+        return None if self._subjects is None else len(self._subjects)
+
+    @property
+    def distinct_objects(self) -> int | None:
+        """Return the number of distinct objects, or None when not counted."""
+        return None if self._objects is None else len(self._objects)
+
+    @property
+    def properties(self) -> dict[str, int]:
+        """Return the number of triples per property IRI."""
+        return {p.value: n for p, n in self._properties.items()}
+
+    @property
+    def classes(self) -> dict[str, int]:
+        """Return the number of instances per class IRI."""
+        return {c.value: n for c, n in self._classes.items() if isinstance(c, NamedNode)}
+
+
+class _HashingWriter:
+    """A binary file that keeps the SHA-256 and size of what is written to it."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        self.size += len(data)
+        return self._handle.write(data)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+
+class _TurtleBody:
+    """Passes on what Oxigraph's Turtle writer writes, minus its leading ``@prefix``
+    lines: the caller writes them itself, sorted (Oxigraph's order is its own)."""
+
+    def __init__(self, target: _HashingWriter) -> None:
+        self._target = target
+        self._pending = b""
+        self._passing = False
+
+    def write(self, data: bytes) -> int:
+        if self._passing:
+            return self._target.write(data)
+        self._pending += data
+        while not self._passing:
+            newline = self._pending.find(b"\n")
+            if newline < 0:
+                if len(self._pending) >= 8 and not self._pending.startswith(b"@prefix "):
+                    self.finish()
+                break
+            if self._pending.startswith(b"@prefix "):
+                self._pending = self._pending[newline + 1 :]
+            else:
+                self.finish()
+        return len(data)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def finish(self) -> None:
+        """Write what is held back (call once the writer is done)."""
+        self._passing = True
+        if self._pending:
+            self._target.write(self._pending)
+            self._pending = b""
+
+
+def write_dumps(
+    chunks: Iterable[list[Triple]], folder: Path, counts: GraphCounts
+) -> tuple[DumpFile, DumpFile]:
+    """Write the N-Triples and Turtle dumps of the graph given as *chunks* of distinct
+    triples into *folder*, one chunk at a time, and count them into *counts*.
+
+    Neither dump is held in memory. Triples keep the order of the chunks: N-Triples
+    one per line, Turtle with every hikgraph prefix declared and consecutive triples
+    of one subject grouped. Returns the N-Triples and Turtle :class:`DumpFile`.
+    """
+    nt_dump, ttl_dump = (next(d for d in DUMPS if d.filename == name) for name in _STREAMED)
+    with (
+        (folder / nt_dump.filename).open("wb") as nt_file,
+        (folder / ttl_dump.filename).open("wb") as ttl_file,
+    ):
+        nt = _HashingWriter(nt_file)
+        ttl = _HashingWriter(ttl_file)
+
+        def triples() -> Iterator[Triple]:
+            for chunk in chunks:
+                serialize(chunk, cast(BinaryIO, nt), format=RdfFormat.N_TRIPLES)
+                counts.add(chunk)
+                yield from chunk
+
+        prefixes = dict(sorted(PREFIXES.items()))
+        ttl.write(
+            "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes.items()).encode()
+            + b"\n"
+        )
+        body = _TurtleBody(ttl)
+        serialize(triples(), cast(BinaryIO, body), format=RdfFormat.TURTLE, prefixes=prefixes)
+        body.finish()
+    return (
+        DumpFile(nt_dump, nt.size, nt.sha256),
+        DumpFile(ttl_dump, ttl.size, ttl.sha256),
+    )
 
 
 def void_triples(
-    triples: list[Triple],
+    counts: GraphCounts,
     dumps: Iterable[DumpFile],
     *,
     title: str,
@@ -169,10 +333,11 @@ def void_triples(
     source_iris: Iterable[str],
     directory_iri: str,
 ) -> list[Triple]:
-    """Return the VoID + DCAT description of the dataset made of *triples*.
+    """Return the VoID + DCAT description of the dataset with *counts*.
 
-    Counts (triples, entities, distinct subjects and objects, class partitions) come
-    from *triples*; dates come from the source's publication date, never the clock.
+    Counts (triples, entities, distinct subjects and objects when counted, class and
+    property partitions) come from *counts*; dates come from the source's publication
+    date, never the clock.
     """
     dataset = node(DATASET)
     out: list[Triple] = []
@@ -183,19 +348,8 @@ def void_triples(
     def integer(value: int) -> Literal:
         return Literal(str(value), datatype=node(XSD + "integer"))
 
-    subjects = {t.subject for t in triples}
-    entities = {
-        s
-        for s in subjects
-        if isinstance(s, NamedNode) and s.value.startswith(ID) and "#" not in s.value
-    }
-    classes: dict[str, set[str]] = {}
-    for triple in triples:
-        if triple.predicate.value == _TYPE and isinstance(triple.object, NamedNode):
-            classes.setdefault(triple.object.value, set()).add(str(triple.subject))
-    properties: dict[str, int] = {}
-    for triple in triples:
-        properties[triple.predicate.value] = properties.get(triple.predicate.value, 0) + 1
+    classes = counts.classes
+    properties = counts.properties
     issued = Literal(published.isoformat(), datatype=node(XSD + "dateTime"))
 
     add(dataset, _TYPE, node(VOID + "Dataset"))
@@ -222,10 +376,12 @@ def void_triples(
     add(dataset, DCAT + "keyword", Literal("video surveillance", language="en"))
     add(dataset, DCAT + "keyword", Literal("news coverage", language="en"))
     add(dataset, VOID + "uriSpace", Literal(ID))
-    add(dataset, VOID + "triples", integer(len(triples)))
-    add(dataset, VOID + "entities", integer(len(entities)))
-    add(dataset, VOID + "distinctSubjects", integer(len(subjects)))
-    add(dataset, VOID + "distinctObjects", integer(len({t.object for t in triples})))
+    add(dataset, VOID + "triples", integer(counts.triples))
+    add(dataset, VOID + "entities", integer(counts.entities))
+    if counts.distinct_subjects is not None:
+        add(dataset, VOID + "distinctSubjects", integer(counts.distinct_subjects))
+    if counts.distinct_objects is not None:
+        add(dataset, VOID + "distinctObjects", integer(counts.distinct_objects))
     add(dataset, VOID + "properties", integer(len(properties)))
     add(dataset, VOID + "classes", integer(len(classes)))
     for vocabulary in (
@@ -240,7 +396,7 @@ def void_triples(
         partition = node(f"{DATASET}#class-{_fragment(class_iri)}")
         add(dataset, VOID + "classPartition", partition)
         add(partition, VOID + "class", node(class_iri))
-        add(partition, VOID + "entities", integer(len(members)))
+        add(partition, VOID + "entities", integer(members))
     for property_iri, count in sorted(properties.items()):
         partition = node(f"{DATASET}#property-{_fragment(property_iri)}")
         add(dataset, VOID + "propertyPartition", partition)
@@ -254,6 +410,8 @@ def void_triples(
         add(dataset, DCAT + "distribution", distribution)
         add(distribution, _TYPE, node(DCAT + "Distribution"))
         add(distribution, DCTERMS + "title", Literal(dump.title, language="en"))
+        if dump_file.note:
+            add(distribution, DCTERMS + "description", Literal(dump_file.note, language="en"))
         add(distribution, DCAT + "downloadURL", download)
         add(
             distribution,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from hikgraph.directory import CitingReport, CoverageReport, Directory
-from hikgraph.enrich import EnrichedDirectory, EnrichedEntry
+from hikgraph.enrich import EnrichedDirectory, EnrichedEntry, Plan
 from hikgraph.registry import Country, Outlet
 from hikgraph.slugs import slugify
 
@@ -122,6 +123,7 @@ def directory_iri(directory: Directory) -> str:
     return f"{ID}directory/{slugify(directory.metadata.title)}"
 
 
+@cache
 def source_iri(source: str) -> str:
     """Return the IRI of the source text at path *source* (one per edition)."""
     return f"{ID}source/{slugify(Path(source).stem)}"
@@ -167,35 +169,59 @@ def triples(
     topic_scheme: Iterable[Triple] = (),
     sources: Iterable[tuple[Directory, str]] = (),
 ) -> Iterator[Triple]:
-    """Yield the triples of the graph, one resource after another.
+    """Yield the triples of the graph: :func:`head_triples`, then each entry's
+    :func:`entry_triples`, then :func:`country_triples` for the countries used.
 
     *countries* gives names and Wikidata ids of the countries referenced;
     *topic_scheme* is copied in whole; *sources* pairs each source directory with the
     SHA-256 of its bytes. Raises KeyError for a country code not in *countries*.
     """
-    directory = enriched.directory
-    directory_node = node(directory_iri(directory))
-    ipvm = node(outlet_iri(enriched.ipvm.slug))
-    used_countries: set[str] = set()
-
-    for source, digest in sources:
-        yield from _source(source, digest)
-
-    yield from _directory(enriched, directory_node, ipvm)
+    yield from head_triples(enriched.plan, topic_scheme, sources)
+    directory_node = node(directory_iri(enriched.directory))
+    used: set[str] = set()
     for entry in enriched.entries:
-        yield from _entry(entry, directory_node)
-        used_countries.update(tag.code for tag in entry.classification.countries)
-    for outlet in enriched.outlets:
-        yield from _outlet(outlet, enriched.spellings.get(outlet.slug, ()))
-        if outlet.country:
-            used_countries.add(outlet.country)
-    for coverage in enriched.coverage:
-        yield from _coverage_report(coverage, ipvm, directory_node)
-    for citing in enriched.citing:
-        yield from _citing_report(citing, ipvm, directory_node)
-    for code in sorted(used_countries):
-        yield from _country(countries[code])
-    yield from topic_scheme
+        yield from entry_triples(entry, directory_node)
+        used.update(tag.code for tag in entry.classification.countries)
+    yield from country_triples(countries, used_countries(enriched.plan, used))
+
+
+def head_triples(
+    plan: Plan, topic_scheme: Iterable[Triple] = (), sources: Iterable[tuple[Directory, str]] = ()
+) -> list[Triple]:
+    """Return the triples of everything but the entries and countries, sorted: the
+    sources, the directory, the outlets, IPVM's reports and the topic scheme."""
+    from hikgraph.export import sort_triples
+
+    directory_node = node(directory_iri(plan.directory))
+    ipvm = node(outlet_iri(plan.ipvm.slug))
+    out: list[Triple] = []
+    for source, digest in sources:
+        out.extend(_source(source, digest))
+    out.extend(_directory(plan, directory_node, ipvm))
+    for outlet in plan.outlets:
+        out.extend(_outlet(outlet, plan.spellings.get(outlet.slug, ())))
+    for coverage in plan.coverage:
+        out.extend(_coverage_report(coverage, ipvm, directory_node))
+    for citing in plan.citing:
+        out.extend(_citing_report(citing, ipvm, directory_node))
+    out.extend(topic_scheme)
+    return sort_triples(out)
+
+
+def used_countries(plan: Plan, mentioned: Iterable[str]) -> set[str]:
+    """Return the country codes the graph describes: those *mentioned* by headlines
+    and those the outlets are located in."""
+    return {*mentioned, *(o.country for o in plan.outlets if o.country)}
+
+
+def country_triples(countries: dict[str, Country], codes: Iterable[str]) -> list[Triple]:
+    """Return the triples of the countries with *codes*, sorted.
+
+    Raises KeyError for a code not in *countries*.
+    """
+    from hikgraph.export import sort_triples
+
+    return sort_triples(t for code in sorted(codes) for t in _country(countries[code]))
 
 
 def _source(directory: Directory, digest: str) -> Iterator[Triple]:
@@ -209,10 +235,8 @@ def _source(directory: Directory, digest: str) -> Iterator[Triple]:
     yield Triple(subject, node(S + "dateModified"), _date_time(directory.metadata.published))
 
 
-def _directory(
-    enriched: EnrichedDirectory, subject: NamedNode, ipvm: NamedNode
-) -> Iterator[Triple]:
-    directory = enriched.directory
+def _directory(plan: Plan, subject: NamedNode, ipvm: NamedNode) -> Iterator[Triple]:
+    directory = plan.directory
     meta = directory.metadata
     yield Triple(subject, A, node(S + "Report"))
     yield Triple(subject, node(S + "name"), Literal(meta.title, language="en"))
@@ -231,80 +255,93 @@ def _directory(
         yield Triple(subject, node(HIK + "firstPublished"), _string(meta.first_published))
     if meta.comment_count is not None:
         yield Triple(subject, node(S + "commentCount"), _integer(meta.comment_count))
-    months = sorted({e.entry.year_month for e in enriched.entries})
+    months = plan.months
     if months:
         yield Triple(subject, node(S + "temporalCoverage"), _string(f"{months[0]}/{months[-1]}"))
     yield Triple(subject, node(PROV + "wasDerivedFrom"), node(source_iri(directory.source)))
-    for entry in enriched.entries:
-        yield Triple(subject, node(S + "hasPart"), node(article_iri(entry.slug)))
-    for report in enriched.coverage:
+    for report in plan.coverage:
         yield Triple(subject, node(CITO + "cites"), node(report_iri(report.title)))
 
 
-def _entry(enriched: EnrichedEntry, directory: NamedNode) -> Iterator[Triple]:
+# The terms of an entry's triples, made once: entry_triples runs a million times in a
+# large build, and building these nodes per call was most of its cost.
+_CREATIVE_WORK = node(S + "CreativeWork")
+_NEWS_ARTICLE = node(S + "NewsArticle")
+_PUBLISHER = node(S + "publisher")
+_HEADLINE = node(S + "headline")
+_DATE_PUBLISHED = node(S + "datePublished")
+_IS_PART_OF = node(S + "isPartOf")
+_HAS_PART = node(S + "hasPart")
+_EDITORIAL_NOTE = node(SKOS + "editorialNote")
+_ABOUT = node(S + "about")
+_SPATIAL_COVERAGE = node(S + "spatialCoverage")
+_DERIVED_FROM = node(PROV + "wasDerivedFrom")
+_SOURCE_LINE = node(HIK + "sourceLine")
+_ASSIGNMENT = node(HIK + "assignment")
+_ASSIGNED_TO = node(HIK + "assignedTo")
+_RULE = node(HIK + "rule")
+_MATCHED_TEXT = node(HIK + "matchedText")
+_EXPLANATION = node(HIK + "explanation")
+_TOPIC_ASSIGNMENT = (node(HIK + "TopicAssignment"), node(HIK + "assignedTopic"))
+_COUNTRY_MENTION = (node(HIK + "CountryMention"), node(HIK + "assignedCountry"))
+_G_YEAR_MONTH = node(XSD + "gYearMonth")
+_POSITIVE_INTEGER = node(XSD + "positiveInteger")
+
+
+def entry_triples(enriched: EnrichedEntry, directory: NamedNode) -> list[Triple]:
+    """Return the triples of one entry: the article (with the directory's
+    ``schema:hasPart`` link to it), then one evidence node per topic and country.
+
+    The order depends only on the entry, so a stream of entries is deterministic.
+    """
     entry = enriched.entry
     iri = article_iri(enriched.slug)
-    subject = node(iri)
+    subject = NamedNode(iri)
     classification = enriched.classification
-    yield Triple(subject, A, node(S + "CreativeWork"))
+    out = [Triple(subject, A, _CREATIVE_WORK)]
     if enriched.outlet is not None:
-        yield Triple(subject, A, node(S + "NewsArticle"))
-        yield Triple(subject, node(S + "publisher"), node(outlet_iri(enriched.outlet.slug)))
-    yield Triple(
-        subject, node(S + "headline"), Literal(entry.headline, language=classification.language)
+        out.append(Triple(subject, A, _NEWS_ARTICLE))
+        out.append(Triple(subject, _PUBLISHER, node(outlet_iri(enriched.outlet.slug))))
+    out.append(
+        Triple(subject, _HEADLINE, Literal(entry.headline, language=classification.language))
     )
-    yield Triple(subject, node(S + "datePublished"), _typed(entry.year_month, "gYearMonth"))
-    yield Triple(subject, node(S + "isPartOf"), directory)
-    yield from _provenance(subject, entry.source, entry.line)
+    out.append(Triple(subject, _DATE_PUBLISHED, Literal(entry.year_month, datatype=_G_YEAR_MONTH)))
+    out.append(Triple(subject, _IS_PART_OF, directory))
+    out.append(Triple(subject, _DERIVED_FROM, node(source_iri(entry.source))))
+    out.append(Triple(subject, _SOURCE_LINE, Literal(str(entry.line), datatype=_POSITIVE_INTEGER)))
     if entry.note:
-        yield Triple(subject, node(SKOS + "editorialNote"), Literal(entry.note, language="en"))
+        out.append(Triple(subject, _EDITORIAL_NOTE, Literal(entry.note, language="en")))
+    assignments: list[tuple[str, tuple[NamedNode, NamedNode], NamedNode, Iterable[Evidence]]] = []
     for tag in classification.topics:
         topic = node(topic_iri(tag.topic))
-        yield Triple(subject, node(S + "about"), topic)
-        yield from _assignment(
-            subject,
-            f"{iri}#topic-{tag.topic}",
-            HIK + "TopicAssignment",
-            HIK + "assignedTopic",
-            topic,
-            tag.evidence,
-        )
+        out.append(Triple(subject, _ABOUT, topic))
+        assignments.append((f"{iri}#topic-{tag.topic}", _TOPIC_ASSIGNMENT, topic, tag.evidence))
     for country_tag in classification.countries:
         country = node(country_iri(country_tag.code))
-        yield Triple(subject, node(S + "spatialCoverage"), country)
-        yield from _assignment(
-            subject,
-            f"{iri}#country-{country_tag.code}",
-            HIK + "CountryMention",
-            HIK + "assignedCountry",
-            country,
-            country_tag.evidence,
+        out.append(Triple(subject, _SPATIAL_COVERAGE, country))
+        assignments.append(
+            (f"{iri}#country-{country_tag.code}", _COUNTRY_MENTION, country, country_tag.evidence)
         )
-
-
-def _assignment(
-    article: NamedNode,
-    iri: str,
-    kind: str,
-    target_property: str,
-    target: NamedNode,
-    evidence: Iterable[Evidence],
-) -> Iterator[Triple]:
-    subject = node(iri)
-    yield Triple(article, node(HIK + "assignment"), subject)
-    yield Triple(subject, A, node(kind))
-    yield Triple(subject, node(HIK + "assignedTo"), article)
-    yield Triple(subject, node(target_property), target)
-    explanation = []
-    for item in evidence:
-        rule, matched = item.rule, item.matched
-        yield Triple(subject, node(HIK + "rule"), _string(rule))
-        yield Triple(subject, node(HIK + "matchedText"), _string(matched))
-        explanation.append(f"{matched!r} by rule {rule}")
-    if explanation:
-        yield Triple(
-            subject, node(HIK + "explanation"), Literal("; ".join(explanation), language="en")
-        )
+    nodes = [NamedNode(assignment[0]) for assignment in assignments]
+    out.extend(Triple(subject, _ASSIGNMENT, evidence_node) for evidence_node in nodes)
+    out.append(Triple(directory, _HAS_PART, subject))
+    for evidence_node, (_, (kind, target_property), target, evidence) in zip(
+        nodes, assignments, strict=True
+    ):
+        out.append(Triple(evidence_node, A, kind))
+        out.append(Triple(evidence_node, _ASSIGNED_TO, subject))
+        out.append(Triple(evidence_node, target_property, target))
+        # Two rules may match the same words: each triple once.
+        for rule in dict.fromkeys(item.rule for item in evidence):
+            out.append(Triple(evidence_node, _RULE, Literal(rule)))
+        for matched in dict.fromkeys(item.matched for item in evidence):
+            out.append(Triple(evidence_node, _MATCHED_TEXT, Literal(matched)))
+        explanation = [f"{item.matched!r} by rule {item.rule}" for item in evidence]
+        if explanation:
+            out.append(
+                Triple(evidence_node, _EXPLANATION, Literal("; ".join(explanation), language="en"))
+            )
+    return out
 
 
 def _outlet(outlet: Outlet, spellings: Iterable[str]) -> Iterator[Triple]:

@@ -415,6 +415,14 @@ def network_exports(ntriples: bytes) -> dict[str, bytes]:
 
     Raises ValueError (a :class:`NetworkError`) when the graph has nothing to draw.
     """
+    return network_exports_from_store(load_ntriples(ntriples))
+
+
+def network_exports_from_store(store: Store) -> dict[str, bytes]:
+    """Return the network files of the graph in *store* (see :func:`network_exports`).
+
+    Raises ValueError (a :class:`NetworkError`) when the graph has nothing to draw.
+    """
     from hikgraph.network_analysis import (
         gexf_bytes,
         graphml_bytes,
@@ -425,7 +433,7 @@ def network_exports(ntriples: bytes) -> dict[str, bytes]:
     from hikgraph.network_page import node_colours, render_page
     from hikgraph.timeline import timeline_images
 
-    data = read_network(load_ntriples(ntriples))
+    data = read_network(store)
     metrics = network_metrics(data)
     svg, png = timeline_images(data)
     assert png is not None
