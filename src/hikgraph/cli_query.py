@@ -1,4 +1,5 @@
-"""The ``query``, ``queries`` and ``serve`` commands (registered on :data:`hikgraph.cli.main`).
+"""The ``query``, ``queries``, ``serve`` and ``push`` commands (registered on
+:data:`hikgraph.cli.main`).
 
 Thin like the rest of the CLI: options → :mod:`hikgraph.store`, :mod:`hikgraph.server`
 → bytes on stdout. Every result is written in full before anything is printed, so a
@@ -310,4 +311,141 @@ def serve(
         raise DataFailure(str(error)) from None
 
 
-COMMANDS = (query, queries, serve)
+@click.command(
+    epilog="""\b
+Example:
+    export HIKGRAPH_ENDPOINT_USER=dba HIKGRAPH_ENDPOINT_PASSWORD=dba
+    hikgraph push --endpoint http://127.0.0.1:8890/sparql-graph-crud-auth
+    hikgraph push --endpoint http://127.0.0.1:8890/sparql-graph-crud-auth --append \\
+      --exports /tmp/hikgraph-exports --chunk-size 100000"""
+)
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    required=True,
+    help="The store's SPARQL 1.1 Graph Store HTTP Protocol endpoint (http or https), "
+    "e.g. Virtuoso's /sparql-graph-crud-auth or Fuseki's /DATASET/data.",
+)
+@click.option(
+    "--graph",
+    "graph_iri",
+    metavar="IRI",
+    default="https://w3id.org/hikgraph/dataset",
+    show_default=True,
+    help="The named graph to load into.",
+)
+@click.option(
+    "--query-endpoint",
+    metavar="URL",
+    default=None,
+    help="SPARQL query endpoint that counts the graph afterwards [default: from "
+    "--endpoint: Fuseki /DATASET/data → /DATASET/sparql, GraphDB "
+    ".../rdf-graphs/service → /repositories/REPO, otherwise /sparql on the same host].",
+)
+@click.option(
+    "--exports",
+    "exports_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder holding hikgraph.nt [default: exports/ of the checkout].",
+)
+@click.option(
+    "--user",
+    default=None,
+    help="User name for HTTP Basic or Digest auth [default: $HIKGRAPH_ENDPOINT_USER].",
+)
+@click.option(
+    "--password",
+    default=None,
+    help="Password [default: $HIKGRAPH_ENDPOINT_PASSWORD, which is better: a command "
+    "line is visible to other users of the machine]. Never printed.",
+)
+@click.option(
+    "--replace/--append",
+    default=True,
+    show_default=True,
+    help="Replace the graph (the first chunk is a PUT) or merge into it (POST only).",
+)
+@click.option(
+    "--chunk-size",
+    default=50_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Lines (triples) per request; memory holds one chunk at a time.",
+)
+@click.option(
+    "--retries",
+    default=3,
+    show_default=True,
+    type=click.IntRange(0, 10),
+    help="Times a chunk is sent again after a passing failure (no connection, timeout, "
+    "5xx, 429), waiting 1, 2, 4 … s.",
+)
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds any request may stay silent before it counts as failed.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+def push(
+    endpoint: str,
+    graph_iri: str,
+    query_endpoint: str | None,
+    exports_dir: Path | None,
+    user: str | None,
+    password: str | None,
+    replace: bool,
+    chunk_size: int,
+    retries: int,
+    timeout: float,
+    quiet: bool,
+) -> None:
+    """Load the graph (hikgraph.nt) into a SPARQL 1.1 store: Virtuoso, Fuseki,
+    GraphDB, Oxigraph or any store with the Graph Store HTTP Protocol.
+
+    The file goes out in chunks of --chunk-size lines, the first replacing the
+    graph; then the store's own COUNT of the graph must equal the triples sent
+    (with --append: be at least that), or the command fails. HTTP Basic and Digest
+    auth are answered with --user and the password. Progress goes to stderr when it
+    is a terminal. Exit 1 when a chunk fails for good or the count differs.
+    """
+    from tqdm import tqdm
+
+    from hikgraph.httpauth import CredentialsError, resolve_credentials
+    from hikgraph.paths import default_exports_dir
+    from hikgraph.push import PushError
+    from hikgraph.push import push as run_push
+
+    try:
+        credentials = resolve_credentials(user, password)
+    except CredentialsError as error:
+        raise click.UsageError(str(error)) from None
+    source = (exports_dir or default_exports_dir()) / "hikgraph.nt"
+    size = source.stat().st_size if source.is_file() else 0
+    show = not quiet and sys.stderr.isatty()
+    with tqdm(
+        total=size, unit="B", unit_scale=True, desc="push", disable=not show, leave=False
+    ) as bar:
+        try:
+            result = run_push(
+                source,
+                endpoint,
+                graph=graph_iri,
+                query_endpoint=query_endpoint,
+                credentials=credentials,
+                replace=replace,
+                chunk_lines=chunk_size,
+                retries=retries,
+                timeout=timeout,
+                progress=bar.update,
+            )
+        except PushError as error:
+            bar.close()
+            raise DataFailure(str(error)) from None
+    if not quiet:
+        click.echo(result.summary(), err=True)
+
+
+COMMANDS = (query, queries, serve, push)

@@ -3,7 +3,9 @@
 Queries go out as an HTML-form POST (the one request every SPARQL 1.1 Protocol
 service must accept), asking for SPARQL JSON (solutions) or N-Triples (graphs) and
 reading whichever standard format comes back. Only ``http`` and ``https`` URLs are
-accepted: urllib would otherwise read ``file:`` URLs from the local disk.
+accepted: urllib would otherwise read ``file:`` URLs from the local disk. An endpoint
+that asks for a user and password (HTTP Basic or Digest) gets them from
+``HIKGRAPH_ENDPOINT_USER`` and ``HIKGRAPH_ENDPOINT_PASSWORD`` (:mod:`hikgraph.httpauth`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from email.message import Message
+from typing import Any
 
 from pyoxigraph import (
     QueryBoolean,
@@ -24,6 +27,7 @@ from pyoxigraph import (
     parse_query_results,
 )
 
+from hikgraph.httpauth import Credentials, CredentialsError, build_opener, resolve_credentials
 from hikgraph.sparql import (
     AskResult,
     EngineError,
@@ -62,15 +66,24 @@ _ERROR_BODY_LIMIT = 2000
 
 class RemoteStore:
     """A SPARQL 1.1 endpoint at *url*, each request limited to *timeout* seconds of
-    network silence."""
+    network silence. *credentials* answer its Basic or Digest challenge; by default
+    they come from the environment (none when it names no user)."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, *, timeout: float = 30.0, credentials: Credentials | None = None
+    ) -> None:
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             raise StoreError(f"{url}: an endpoint URL must start with http:// or https://")
+        if credentials is None:
+            try:
+                credentials = resolve_credentials()
+            except CredentialsError as error:
+                raise StoreError(str(error)) from None
         self.url = url
         self.timeout = timeout
         self.label = f"SPARQL endpoint {url}"
+        self._opener = build_opener(credentials, [url])
 
     def query(self, text: str, *, max_rows: int | None = None) -> QueryResult:
         """See :meth:`hikgraph.store.GraphStore.query`. Errors of the endpoint come back
@@ -89,7 +102,7 @@ class RemoteStore:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 content = response.read()
                 media_type = _media_type(response.headers)
         except urllib.error.HTTPError as error:
@@ -126,6 +139,8 @@ class RemoteStore:
             return AskResult(bool(answer))
         assert isinstance(answer, QuerySolutions)
         variables = tuple(v.value for v in answer.variables)
+        if checked.form == "ASK":
+            return _ask_as_solutions(self.url, variables, list(answer))
         rows, truncated = take_rows((tuple(row) for row in answer), max_rows)
         return SelectResult(variables, rows, truncated)
 
@@ -136,3 +151,15 @@ class RemoteStore:
 
 def _media_type(headers: Message) -> str:
     return (headers.get_content_type() or "").lower()
+
+
+def _ask_as_solutions(url: str, variables: tuple[str, ...], rows: list[Any]) -> AskResult:
+    # Virtuoso (7.2 at least) answers ASK in JSON and XML as one solution of a
+    # variable __ASK_RETVAL bound to 1 or 0 instead of a boolean result.
+    if len(variables) == 1 and len(rows) <= 1:
+        value = rows[0][0] if rows else None
+        if value is None or value.value in ("0", "false"):
+            return AskResult(False)
+        if value.value in ("1", "true"):
+            return AskResult(True)
+    raise EngineError(f"{url} answered an ASK query with solutions, not a boolean")
