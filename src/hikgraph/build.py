@@ -38,6 +38,7 @@ from hikgraph.model import (
 from hikgraph.paths import data_dir, default_exports_dir, default_sources, ontology_dir
 from hikgraph.progress import bar
 from hikgraph.registry import Country, Outlet, load_registry
+from hikgraph.store import StoreError, StoreLoader
 from hikgraph.validate import rdflib_graph
 
 #: Records what the derived files in the output folder were drawn from, so a rebuild
@@ -152,19 +153,22 @@ def build(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".hikgraph-build-", dir=out_dir.parent))
+    loader = _store_loader(out_dir)
     try:
         stream = _stream_graph(
             planned,
             registry.countries,
             [(d, _sha256(Path(d.source))) for d in directories],
             staging,
+            loader,
             progress=progress,
             workers=workers or os.cpu_count() or 1,
             lap=lap,
         )
         source_iris = [source_iri(d.source) for d in directories]
-        result = _finish(planned, stream, source_iris, staging, out_dir, validate, progress, lap)
+        result = _finish(planned, stream, source_iris, staging, out_dir, loader, validate, lap)
     finally:
+        loader.abort()
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(
         out_dir=out_dir,
@@ -200,6 +204,7 @@ def _stream_graph(
     countries: dict[str, Country],
     sources: list[tuple[Directory, str]],
     staging: Path,
+    loader: StoreLoader,
     *,
     progress: bool,
     workers: int,
@@ -247,7 +252,7 @@ def _stream_graph(
             sample.extend(tail)
             yield tail
 
-        dumps = export.write_dumps(graph_chunks(), staging, counts)
+        dumps = export.write_dumps(graph_chunks(), staging, counts, loader.feed)
     lap("triples")
     notes = []
     if step > 1:
@@ -266,8 +271,8 @@ def _finish(
     source_iris: list[str],
     staging: Path,
     out_dir: Path,
+    loader: StoreLoader,
     validate: bool,
-    progress: bool,
     lap: Callable[[str], None],
 ) -> list[Path]:
     rdf_graph = rdflib_graph(stream.sample)
@@ -285,7 +290,13 @@ def _finish(
                 f"({result.violations} violation(s)); nothing written. First: {first}"
             )
     nt_dump = stream.dumps[0]
-    store_path = _load_query_store(staging / nt_dump.dump.filename, out_dir, nt_dump, progress)
+    try:
+        store_path = loader.commit(staging / nt_dump.dump.filename, nt_dump.sha256)
+    except (StoreError, OSError) as error:
+        raise BuildError(
+            f"the query store could not be loaded: {error} "
+            "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
+        ) from None
     lap("store")
     stale: list[str] = []
     if len(planned.entries) <= NETWORK_MAX_ENTRIES:
@@ -344,17 +355,15 @@ def _finish(
     return written
 
 
-def _load_query_store(graph: Path, out_dir: Path, dump: export.DumpFile, progress: bool) -> Path:
+def _store_loader(out_dir: Path) -> StoreLoader:
     # `hikgraph query` and `serve` read an embedded Oxigraph store in the cache folder;
-    # it is loaded from the new N-Triples before they replace the old ones, and the
-    # network files are drawn from it.
-    from hikgraph.store import StoreError, ensure_store
-
+    # it is loaded while the N-Triples are written, put in place before the exports
+    # are, and the network files are drawn from it.
     try:
-        return ensure_store(out_dir, graph=graph, sha256=dump.sha256, progress=progress)
+        return StoreLoader(out_dir)
     except (StoreError, OSError) as error:
         raise BuildError(
-            f"the query store could not be loaded: {error} "
+            f"the query store cannot be made: {error} "
             "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
         ) from None
 

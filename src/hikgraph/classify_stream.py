@@ -157,8 +157,8 @@ class ClassificationStream:
     chunks, worker processes that run ahead of the caller.
 
     Use as a context manager; :meth:`classify` yields one list of classifications per
-    chunk of headlines. :attr:`classified` and :attr:`reused` count the headlines
-    classified now and those found in the cache.
+    chunk of headlines. :attr:`classified` counts the distinct headlines classified
+    now, :attr:`reused` the entries whose headline's classification was in the cache.
     """
 
     def __init__(self, cache: ClassificationCache | None, workers: int) -> None:
@@ -188,7 +188,7 @@ class ClassificationStream:
         for chunk in chunks:
             known = self._cache.get_many(chunk) if self._cache is not None else {}
             missing = [h for h in dict.fromkeys(chunk) if h not in known]
-            self.reused += len(chunk) - len(missing)
+            self.reused += sum(1 for h in chunk if h in known)
             futures = self._submit(missing)
             pending.append((chunk, known, futures, missing))
             while len(pending) > _AHEAD or (pending and not pending[-1][2]):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from hikgraph.directory import CitingReport, CoverageReport, Directory, DirectoryError, Entry
 from hikgraph.registry import Outlet, Registry
-from hikgraph.slugs import slugify
+from hikgraph.slugs import cut_slug, slugify
 
 if TYPE_CHECKING:
     from hikgraph.classify import Classification
@@ -128,7 +128,7 @@ def entry_slug(entry: Entry, outlet: Outlet | None) -> str:
     its IRI when a later edition adds months above it.
     """
     full = slugify(entry.headline, max_length=10_000)
-    headline = slugify(entry.headline, max_length=_HEADLINE_SLUG_LENGTH)
+    headline = cut_slug(full, _HEADLINE_SLUG_LENGTH)
     if headline != full:
         digest = hashlib.sha256(entry.headline.encode("utf-8")).hexdigest()[:6]
         headline = f"{headline}-{digest}"

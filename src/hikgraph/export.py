@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -286,10 +286,14 @@ class _TurtleBody:
 
 
 def write_dumps(
-    chunks: Iterable[list[Triple]], folder: Path, counts: GraphCounts
+    chunks: Iterable[list[Triple]],
+    folder: Path,
+    counts: GraphCounts,
+    on_ntriples: Callable[[bytes], None] | None = None,
 ) -> tuple[DumpFile, DumpFile]:
     """Write the N-Triples and Turtle dumps of the graph given as *chunks* of distinct
-    triples into *folder*, one chunk at a time, and count them into *counts*.
+    triples into *folder*, one chunk at a time, and count them into *counts*;
+    *on_ntriples* also gets each chunk's N-Triples (e.g. to load a store meanwhile).
 
     Neither dump is held in memory. Triples keep the order of the chunks: N-Triples
     one per line, Turtle with every hikgraph prefix declared and consecutive triples
@@ -305,7 +309,10 @@ def write_dumps(
 
         def triples() -> Iterator[Triple]:
             for chunk in chunks:
-                serialize(chunk, cast(BinaryIO, nt), format=RdfFormat.N_TRIPLES)
+                lines = _serialize(chunk, RdfFormat.N_TRIPLES)
+                nt.write(lines)
+                if on_ntriples is not None:
+                    on_ntriples(lines)
                 counts.add(chunk)
                 yield from chunk
 

@@ -27,5 +27,4 @@ def bar(enabled: bool, total: int | None, description: str, unit: str = "it") ->
         leave=False,
         delay=1.0,
         file=sys.stderr,
-        dynamic_ncols=True,
     )

@@ -232,24 +232,122 @@ def ensure_store(
                 raise StoreError(f"{graph}: {error}") from None
             finally:
                 del store  # closes RocksDB before the folder moves
-            marker = {
-                "graph": str(final.resolve()),
-                "sha256": digest,
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-                "triples": triples,
-            }
-            (staging / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
-            old = None
-            if target.exists():
-                old = target.with_name(f"{target.name}.old-{os.getpid()}")
-                os.rename(target, old)
-            os.rename(staging, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            _install(staging, target, final, digest, stat, triples)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target / "oxigraph"
+
+
+def _install(
+    staging: Path, target: Path, final: Path, digest: str, stat: os.stat_result, triples: int
+) -> None:
+    # Records which N-Triples the new store holds, then puts it in place of the old.
+    marker = {
+        "graph": str(final.resolve()),
+        "sha256": digest,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "triples": triples,
+    }
+    (staging / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
+    old = None
+    if target.exists():
+        old = target.with_name(f"{target.name}.old-{os.getpid()}")
+        os.rename(target, old)
+    os.rename(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class StoreLoader:
+    """Loads a graph into a new query store while the build is still writing it.
+
+    :meth:`feed` takes N-Triples a block at a time and a background thread bulk-loads
+    them (Oxigraph's loader runs outside the GIL, so the build keeps making triples
+    meanwhile); :meth:`commit` puts the store in place of the old one for
+    *exports_dir*, :meth:`abort` throws it away. Raises :class:`StoreError` from
+    :meth:`feed` or :meth:`commit` when loading failed.
+    """
+
+    _BATCH = 32 << 20  # bytes handed to one bulk load
+
+    def __init__(self, exports_dir: Path) -> None:
+        import queue
+        import threading
+
+        self._exports_dir = exports_dir
+        self._target = store_dir(exports_dir)
+        self._target.parent.mkdir(parents=True, exist_ok=True)
+        self._staging = Path(
+            tempfile.mkdtemp(prefix=f"{self._target.name}.new-", dir=self._target.parent)
+        )
+        self._store: Store | None = Store(str(self._staging / "oxigraph"))
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=3)
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._error: BaseException | None = None
+        self._committed = False
+        self._thread = threading.Thread(target=self._run, name="store-loader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        store = self._store
+        assert store is not None
+        while (block := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain, so feed() never blocks on a dead loader
+            try:
+                store.bulk_load(block, format=RdfFormat.N_TRIPLES)
+            except BaseException as error:  # reported by feed() and commit()
+                self._error = error
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise StoreError(f"the query store could not load the graph: {self._error}")
+
+    def feed(self, ntriples: bytes) -> None:
+        """Queue *ntriples* (whole lines) for loading."""
+        self._check()
+        self._pending.append(ntriples)
+        self._pending_size += len(ntriples)
+        if self._pending_size >= self._BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._queue.put(b"".join(self._pending))
+            self._pending, self._pending_size = [], 0
+
+    def commit(self, graph: Path, sha256: str) -> Path:
+        """Wait for the loading to end and make this the store of *exports_dir*'s
+        ``hikgraph.nt``, whose bytes are *graph* (about to be moved there) with
+        *sha256*. Returns the store's path."""
+        self._flush()
+        self._queue.put(None)
+        self._thread.join()
+        self._check()
+        store = self._store
+        assert store is not None
+        store.flush()
+        triples = len(store)
+        self._store = None
+        del store  # closes RocksDB before the folder moves
+        self._committed = True
+        final = self._exports_dir / GRAPH_FILE
+        with _locked(self._target.parent / f"{self._target.name}.lock"):
+            _install(self._staging, self._target, final, sha256, graph.stat(), triples)
+        return self._target / "oxigraph"
+
+    def abort(self) -> None:
+        """Stop loading and remove the new store (nothing, once committed)."""
+        if self._committed:
+            return
+        if self._thread.is_alive():
+            self._pending = []
+            self._queue.put(None)
+            self._thread.join()
+        self._store = None
+        shutil.rmtree(self._staging, ignore_errors=True)
 
 
 # The N-Triples are loaded in blocks of about this many bytes (cut at line ends), so a
