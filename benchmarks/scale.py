@@ -311,11 +311,17 @@ def stage_table(measured: Measured) -> list[str]:
         "|---|---:|---:|---:|---:|",
     ]
     for stage in _stages(measured):
-        seconds = [run.timings.get(stage, 0.0) for run in runs]
+        # A stage a run did not report (a build that skips it) is left out, not zero.
+        seconds = [run.timings[stage] for run in runs if stage in run.timings]
         rss = [run.stage_rss[stage] for run in runs if stage in run.stage_rss]
         median = _median(seconds)
+        name = (
+            stage
+            if len(seconds) == len(runs)
+            else f"{stage} (in {len(seconds)} of {len(runs)} runs)"
+        )
         lines.append(
-            f"| {stage} | {median:.3f} | {min(seconds):.3f}–{max(seconds):.3f} | "
+            f"| {name} | {median:.3f} | {min(seconds):.3f}–{max(seconds):.3f} | "
             f"{_rate(triples, median)} | {_mib(_median([float(r) for r in rss]))} |"
         )
     totals = [sum(run.timings.values()) for run in runs]
@@ -417,6 +423,20 @@ def machine() -> list[tuple[str, str]]:
     ]
 
 
+def code_digest() -> str:
+    """Return a digest of the hikgraph package's source files, to notice a change of
+    the code under measurement while the benchmark runs (a shared checkout)."""
+    import hashlib
+
+    import hikgraph
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(hikgraph.__file__).resolve().parent.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".html", ".js", ".css"}:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _code_version() -> str:
     import hikgraph
 
@@ -481,9 +501,15 @@ def report(
             lines += [f"Not measured: {measured.failure}.", ""]
             continue
         run = measured.runs[0]
+        counts = sorted({r.triples for r in measured.runs})
         lines += [
             f"{run.entries:,} entries, {run.triples:,} triples, {len(measured.runs)} run(s)"
             + (f"; stopped early: {measured.failure}" if measured.failure else "")
+            + (
+                f"; the runs made different graphs ({', '.join(f'{c:,}' for c in counts)} triples)"
+                if len(counts) > 1
+                else ""
+            )
             + ".",
             "",
             *stage_table(measured),
@@ -502,6 +528,13 @@ def report(
         "",
     ]
     skipped = [f"{size:,}: {why}" for size, why in baselines.items() if isinstance(why, str)]
+    if any(why == "not run (not in --baseline-sizes)" for why in baselines.values()):
+        lines += [
+            f"The baseline runs only for --baseline-sizes ({args.baseline_sizes}): rdflib "
+            "holds every triple as a Python object, so 1M articles (~9M triples) would need "
+            "tens of GB and many minutes (DESIGN.md: 100k articles took ~70 s and 1.9 GB).",
+            "",
+        ]
     failed = [
         f"{size:,}: {m.failure}"
         for size, m in baselines.items()
@@ -549,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = args.cache or cache_dir() / "scale"
     started = datetime.now(UTC)
     host = machine()
+    code_at_start = code_digest()
     use_cli = args.mode == "cli" or (args.mode == "auto" and _has_json_summary())
     how = (
         "Stage timings come from `hikgraph build --quiet --json-summary`."
@@ -566,15 +600,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_baseline:
             baselines[size] = "--no-baseline"
         elif size not in baseline_sizes:
-            baselines[size] = (
-                "left out: rdflib holds every triple as a Python object (DESIGN.md: 100k "
-                "articles took ~70 s and 1.9 GB), so only --baseline-sizes are run"
-            )
+            baselines[size] = "not run (not in --baseline-sizes)"
         else:
             print(f"{size:,} entries: rdflib baseline", flush=True)
             baselines[size] = measure(
                 partial(baseline_once, source, args.baseline_timeout), size, args.runs
             )
+    host.append(("load average at end", ", ".join(f"{v:.2f}" for v in os.getloadavg())))
+    if code_digest() != code_at_start:
+        how += (
+            " **The hikgraph source files changed while this ran** (a shared checkout), so "
+            "the runs may have measured different code."
+        )
     document = report(args, builds, baselines, how, started, host)
     print()
     print(document)
