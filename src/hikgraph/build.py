@@ -96,7 +96,7 @@ class BuildResult:
 #: Up to this many entries, SHACL checks the whole graph and hikgraph.jsonld holds it
 #: all; past it both use an even sample of this many entries with every other resource
 #: (pySHACL and rdflib's JSON-LD writer hold every triple as Python objects).
-FULL_CHECK_ENTRIES = 1000
+FULL_CHECK_ENTRIES = 500
 #: Past this many entries the build does not draw the outlet–topic network, its metrics
 #: and the timeline (reading every entry back and laying out thousands of outlets takes
 #: minutes); `hikgraph viz` draws them on demand from the built graph.

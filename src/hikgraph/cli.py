@@ -122,8 +122,8 @@ def build(
 
     Entries stream through in chunks, so a million-entry directory builds in a few
     GB of memory. Classifications are cached (HIKGRAPH_CACHE_DIR), so a rebuild
-    classifies only new headlines. Past 1,000 entries, SHACL checks and
-    hikgraph.jsonld hold an even sample of 1,000 entries (a note says so; the VoID
+    classifies only new headlines. Past 500 entries, SHACL checks and
+    hikgraph.jsonld hold an even sample of 500 entries (a note says so; the VoID
     describes the sample). Progress bars appear on stderr when it is a terminal.
     """
     from hikgraph.build import BuildError
