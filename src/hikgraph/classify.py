@@ -55,6 +55,9 @@ _WORDS = re.compile(r"[^\W\d_]+")
 # Headlines remembered by Classifier.classify: wire stories repeat across outlets, and
 # a Classification is immutable, so a repeat costs one dictionary look-up.
 CACHE_SIZE = 65_536
+# What one word run contributes: gate pieces, the model's (stem, prefix) per word, and
+# the (language, weight) pairs of its language words.
+_RunFacts = tuple[frozenset[int], list[tuple[str, str | None]], tuple[tuple[str, float], ...]]
 
 
 @dataclass(frozen=True, order=True)
@@ -62,7 +65,8 @@ class Evidence:
     """One rule that fired on a headline and the words it matched."""
 
     # stable id, e.g. "sanctions/term/blacklist", "CN/rule/chinese-authority", or for the
-    # topic model "sanctions/model/trade-war" (the n-gram's stems joined by hyphens)
+    # topic model "sanctions/model/trade-war" (a stem, a prefix such as "sanc*", or an
+    # n-gram's stems joined by hyphens)
     rule: str
     matched: str  # the exact substring of the headline that matched
 
@@ -121,8 +125,8 @@ class Classifier:
         self._language_words = language_words
         self._cache: dict[str, Classification] = {}
         # What each word run (\w+ of the lower-cased text) contributes, worked out once
-        # per run: the gate's pieces, the model's stems, the language words' weights.
-        self._runs: dict[str, tuple[frozenset[int], list[str], tuple[tuple[str, float], ...]]] = {}
+        # per run: the gate's pieces, the model's word features, the language weights.
+        self._runs: dict[str, _RunFacts] = {}
 
     @classmethod
     def load(
@@ -176,7 +180,7 @@ class Classifier:
         rules_only = copy.copy(self)  # shares the immutable rule tables
         rules_only.topic_model = None
         rules_only._cache = {}  # the copy's answers differ: never share them
-        rules_only._runs = {}  # run facts hold the model's stems
+        rules_only._runs = {}  # run facts hold the model's word features
         return rules_only
 
     def clear_cache(self) -> None:
@@ -206,14 +210,14 @@ class Classifier:
         words = word_runs(lowered)
         runs = self._runs
         present: set[int] = set()
-        stems: list[str] = []
+        model_words: list[tuple[str, str | None]] = []
         weights: list[tuple[str, float]] = []
         for word, _, _ in words:
             facts = runs.get(word)
             if facts is None:
                 facts = self._run_facts(word)
             present |= facts[0]
-            stems += facts[1]
+            model_words += facts[1]
             weights += facts[2]
         opened = self._gate.open_present(present)
         topics = {
@@ -221,7 +225,7 @@ class Classifier:
             for topic, found in self._topic_rules.match(headline, text, lowered, words, opened)
         }
         if self.topic_model is not None:
-            for tag in self.topic_model.tags(lowered, skip=topics.keys(), stems=stems):
+            for tag in self.topic_model.tags(lowered, skip=topics.keys(), words=model_words):
                 topics[tag.topic] = tuple(
                     sorted(
                         [
@@ -245,24 +249,23 @@ class Classifier:
             ),
         )
 
-    def _run_facts(
-        self, run: str
-    ) -> tuple[frozenset[int], list[str], tuple[tuple[str, float], ...]]:
+    def _run_facts(self, run: str) -> _RunFacts:
         """Return (and remember) what one word run contributes: the gate's pieces, the
-        model's stems and the (language, weight) pairs of its language words, in order.
+        model's (stem, prefix) per word and the (language, weight) pairs of its
+        language words, in order.
 
         Splitting the headline into word runs first changes nothing: the words the model
         and the language guess read are letters only, so each lies inside one run.
         """
         if len(self._runs) >= CACHE_SIZE:
             self._runs.clear()
-        stems = self.topic_model.stems(run) if self.topic_model is not None else []
+        words = self.topic_model.words(run) if self.topic_model is not None else []
         weights = tuple(
             (language, weight)
             for word in _WORDS.findall(run)
             for language, weight in self._language_words.get(word, {}).items()
         )
-        facts = (self._gate.pieces_of(run), stems, weights)
+        facts = (self._gate.pieces_of(run), words, weights)
         self._runs[run] = facts
         return facts
 

@@ -3,20 +3,24 @@
 The rules of ``ontology/topics.ttl`` find topics by listed words; a headline written
 with other words slips past them. This model, trained on the human labels by
 ``tools/train_topic_model.py`` (logistic regression, one per topic, on stemmed word
-unigrams and bigrams), only *adds* a topic the rules missed when its probability
-reaches the threshold chosen by cross-validation; it never removes a rule's tag.
+unigrams, the first letters of longer words, and stemmed bigrams), only *adds* a topic
+the rules missed when its probability reaches the threshold chosen by cross-validation;
+it never removes a rule's tag.
 
 The weights live in ``data/topic-model.json``, a reviewable file::
 
-    {"format": "hikgraph-topic-model/1", "stemmer": "english", "ngrams": 2,
-     "threshold": 0.5, "evidence": 3,
+    {"format": "hikgraph-topic-model/2", "stemmer": "english", "ngrams": 2,
+     "prefix": 4, "threshold": 0.5, "evidence": 3,
      "topics": {"sanctions": {"intercept": -2.1, "weights": {"sanction": 2.4, …}}, …},
      "training": {…}}
 
-A feature is a stem ("sanction") or two adjacent stems joined by a space ("trade war").
-Scoring sums the weights of the features present (each counted once) and the intercept,
-then applies the logistic function. The evidence of a model tag is the features that
-pushed it up most, with the exact words of the headline they came from.
+A feature is a stem ("sanction"), the first *prefix* letters of a word longer than that
+("sanc*", so "sanzioni" and "sanctions" share "san*" … only when they share the
+letters), or two adjacent stems joined by a space ("trade war"). Format 1 files (no
+``prefix``) are read too. Scoring sums the weights of the features present (each
+counted once) and the intercept, then applies the logistic function. The evidence of a
+model tag is the features that pushed it up most, with the exact words of the headline
+they came from.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-FORMAT = "hikgraph-topic-model/1"
+FORMAT = "hikgraph-topic-model/2"
+FORMATS = ("hikgraph-topic-model/1", FORMAT)  # format 1: no word prefixes
 STEMMERS = ("english",)
 # Letters only: digits ("2023", "5%") and one-letter pieces ("'s", "U.S.") carry no
 # topic, and leaving them out keeps the feature list short.
@@ -41,7 +46,7 @@ _TOKEN = re.compile(r"[^\W\d_]{2,}")
 class Feature:
     """One n-gram of a headline and where its words are in the headline."""
 
-    name: str  # stems joined by one space, e.g. "trade war"
+    name: str  # a stem, a prefix ("sanc*") or stems joined by one space ("trade war")
     start: int
     end: int
 
@@ -65,10 +70,12 @@ class TopicModel:
         ngrams: int = 2,
         stemmer: str | None = "english",
         evidence: int = 3,
+        prefix: int | None = None,
     ) -> None:
         self.topics = tuple(sorted(topics))
         self.threshold = threshold
         self.ngrams = ngrams
+        self.prefix = prefix
         self.stemmer = stemmer
         self.evidence = evidence
         self._intercepts = {topic: topics[topic][0] for topic in self.topics}
@@ -102,7 +109,7 @@ class TopicModel:
         def fail(key: str, message: str) -> ValueError:
             return ValueError(f"{path}: {key}: {message}")
 
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in FORMATS:
             raise fail("format", f"expected {FORMAT!r}")
         stemmer = data.get("stemmer")
         if stemmer is not None and stemmer not in STEMMERS:
@@ -113,6 +120,11 @@ class TopicModel:
         ngrams = data.get("ngrams")
         if not isinstance(ngrams, int) or isinstance(ngrams, bool) or not 1 <= ngrams <= 3:
             raise fail("ngrams", "must be 1, 2 or 3")
+        prefix = data.get("prefix")
+        if prefix is not None and (
+            not isinstance(prefix, int) or isinstance(prefix, bool) or not 2 <= prefix <= 10
+        ):
+            raise fail("prefix", "must be null or a number of letters from 2 to 10")
         evidence = data.get("evidence")
         if not isinstance(evidence, int) or isinstance(evidence, bool) or evidence < 1:
             raise fail("evidence", "must be a positive integer")
@@ -134,33 +146,42 @@ class TopicModel:
                 if _number(weight) is None or name != " ".join(name.split()) or not name:
                     raise fail(f"{key}.weights.{name}", "must be a non-empty feature → number")
             topics[topic] = (intercept, {k: float(v) for k, v in weights.items()})
-        return cls(topics, threshold, ngrams, stemmer, evidence)
+        return cls(topics, threshold, ngrams, stemmer, evidence, prefix)
 
     def features(self, lowered: str) -> list[Feature]:
         """Return the n-gram features of a lower-cased headline (see :func:`features`)."""
-        return features(lowered, self._stem, self.ngrams)
+        return features(lowered, self._stem, self.ngrams, self.prefix)
 
     def probabilities(self, lowered: str) -> dict[str, float]:
         """Return the probability of every topic for a lower-cased headline."""
-        sums = self._sums(self._names(self.stems(lowered)))
+        sums = self._sums(self._names(self.words(lowered)))
         return {topic: 1.0 / (1.0 + math.exp(-sums[topic])) for topic in self.topics}
 
-    def stems(self, lowered: str) -> list[str]:
-        """Return the stems of the words of a lower-cased text (or of one word run), in
-        order: the unigram features before the vocabulary is applied."""
+    def words(self, lowered: str) -> list[tuple[str, str | None]]:
+        """Return (stem, prefix feature or None) of each word of a lower-cased text (or
+        of one word run), in order: the per-word features, before the vocabulary."""
         stem = self._stem
-        return [stem(word) for word in _TOKEN.findall(lowered)]
+        size = self.prefix
+        if size is None:
+            return [(stem(word), None) for word in _TOKEN.findall(lowered)]
+        return [
+            (stem(word), word[:size] + "*" if len(word) > size else None)
+            for word in _TOKEN.findall(lowered)
+        ]
 
     def tags(
-        self, lowered: str, skip: Container[str] = frozenset(), stems: list[str] | None = None
+        self,
+        lowered: str,
+        skip: Container[str] = frozenset(),
+        words: list[tuple[str, str | None]] | None = None,
     ) -> list[ModelTag]:
         """Return the topics (not in *skip*) whose probability reaches the threshold.
 
-        *stems* may give :meth:`stems` of *lowered*, if the caller has them. A topic is
+        *words* may give :meth:`words` of *lowered*, if the caller has them. A topic is
         returned only with at least one feature of positive weight, so every tag has
         words to show for it; tags are sorted by topic id.
         """
-        sums = self._sums(self._names(self.stems(lowered) if stems is None else stems))
+        sums = self._sums(self._names(self.words(lowered) if words is None else words))
         cut = self._cut
         passing = [t for t in self.topics if sums[t] >= cut and t not in skip]
         if not passing:  # the usual case: no spans needed
@@ -179,14 +200,17 @@ class TopicModel:
                 tags.append(ModelTag(topic, probability, chosen))
         return tags
 
-    def _names(self, stems: list[str]) -> list[str]:
+    def _names(self, words: list[tuple[str, str | None]]) -> list[str]:
         """Return the names of the features the model knows, each once, in the order of
         :meth:`_present` (which the sums must follow, to add up the same floats)."""
         index = self._index
         seen: dict[str, None] = {}  # ordered, once each: features are binary
-        for name in stems:
-            if name in index:
-                seen[name] = None
+        for stem, prefix in words:
+            if stem in index:
+                seen[stem] = None
+            if prefix is not None and prefix in index:
+                seen[prefix] = None
+        stems = [stem for stem, _ in words]
         if self.ngrams == 2:  # the usual case, without a generator
             for first, second in pairwise(stems):
                 name = first + " " + second
@@ -204,20 +228,11 @@ class TopicModel:
         """Return (name, start, end) of the features the model knows, each once, at its
         first place: the features are binary, as they were in training."""
         index = self._index
-        stem = self._stem
-        words = [(stem(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
         present: dict[str, tuple[str, int, int]] = {}
-        for name, start, end in words:
+        for feature in self.features(lowered):
+            name = feature.name
             if name in index and name not in present:
-                present[name] = (name, start, end)
-        for size in range(2, self.ngrams + 1):
-            for i in range(len(words) - size + 1):
-                if size == 2:  # the usual case, without a generator
-                    name = words[i][0] + " " + words[i + 1][0]
-                else:
-                    name = " ".join(word[0] for word in words[i : i + size])
-                if name in index and name not in present:
-                    present[name] = (name, words[i][1], words[i + size - 1][2])
+                present[name] = (name, feature.start, feature.end)
         return list(present.values())
 
     def _sums(self, names: list[str]) -> dict[str, float]:
@@ -236,19 +251,27 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def features(lowered: str, stem: Callable[[str], str], ngrams: int) -> list[Feature]:
-    """Return the n-gram features of a lower-cased headline, in reading order: every
-    word's stem, then every run of 2 … *ngrams* adjacent stems.
+def features(
+    lowered: str, stem: Callable[[str], str], ngrams: int, prefix: int | None = None
+) -> list[Feature]:
+    """Return the features of a lower-cased headline, in reading order: every word's
+    stem followed, for a word longer than *prefix* letters, by its first *prefix*
+    letters and "*"; then every run of 2 … *ngrams* adjacent stems.
 
     *lowered* must have the length of the headline (see
     :func:`hikgraph.classify_rules.normalise`), so that spans point at its words. The
     training script builds its features with this same function.
     """
-    words = [(stem(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
-    found = [Feature(name, start, end) for name, start, end in words]
+    words = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
+    stems = [(stem(word), start, end) for word, start, end in words]
+    found = []
+    for (word, start, end), (name, _, _) in zip(words, stems, strict=True):
+        found.append(Feature(name, start, end))
+        if prefix is not None and len(word) > prefix:
+            found.append(Feature(word[:prefix] + "*", start, end))
     for size in range(2, ngrams + 1):
-        for i in range(len(words) - size + 1):
-            gram = words[i : i + size]
+        for i in range(len(stems) - size + 1):
+            gram = stems[i : i + size]
             name = " ".join(part for part, _, _ in gram)
             found.append(Feature(name, gram[0][1], gram[-1][2]))
     return found
