@@ -394,7 +394,7 @@ MALFORMED = [
     (
         "model-format",
         3,
-        '"format": "hikgraph-topic-model/1"',
+        '"format": "hikgraph-topic-model/2"',
         '"format": "nope"',
         r"topic-model\.json: format: expected",
     ),

@@ -54,7 +54,7 @@ def classifier() -> Classifier:
 
 def _headlines() -> list[str]:
     headlines = []
-    for name in ("seed.csv", "unseen.csv"):
+    for name in ("seed.csv", "unseen.csv", "train-2026.csv"):
         with (LABELS / name).open(encoding="utf-8") as handle:
             headlines += [row["headline"] for row in csv.DictReader(handle)]
     return headlines
@@ -72,6 +72,45 @@ def test_features_are_stems_and_adjacent_pairs_with_spans() -> None:
     assert "trade war" in names and "war hit" in names
     pair = next(f for f in found if f.name == "trade war")
     assert headline[pair.start : pair.end] == "trade-war"
+
+
+def test_prefix_features_follow_each_longer_word() -> None:
+    # The first letters of a longer word carry a topic across inflections and languages
+    # ("sanzioni", "sanctions", "sanktionen" share "san*" only at prefix 3).
+    _, _, lowered = normalise("Sanzioni contro Hikvision: US trade-war")
+    found = features(lowered, stemmer_function("english"), 2, prefix=4)
+    names = [f.name for f in found]
+    assert names[:4] == ["sanzioni", "sanz*", "contro", "cont*"]
+    assert "us" in names and "us*" not in names  # a word, but not longer than 4 letters
+    assert "trad*" in names and "war*" not in names
+    assert ("trade war", 30, 39) in [(f.name, f.start, f.end) for f in found]
+    assert features(lowered, stemmer_function("english"), 2) == [
+        f for f in found if not f.name.endswith("*")
+    ]
+
+
+def test_format_1_files_load_without_prefixes_and_bad_prefixes_are_errors(
+    tmp_path: Path,
+) -> None:
+    old = TopicModel.load(_write(tmp_path, _tiny(format="hikgraph-topic-model/1")))
+    assert old.prefix is None
+    with_prefix = TopicModel.load(_write(tmp_path, _tiny(prefix=4), "p.json"))
+    assert with_prefix.prefix == 4
+    for bad in (1, 11, "4", True):
+        with pytest.raises(ValueError, match=r"prefix: must be null or a number of letters"):
+            TopicModel.load(_write(tmp_path, _tiny(prefix=bad), "bad.json"))
+
+
+def test_a_prefix_weight_tags_a_word_the_model_never_saw(tmp_path: Path) -> None:
+    weights = {"sanc*": 3.0}
+    document = _tiny(prefix=4, topics={"sanctions": {"intercept": -1.0, "weights": weights}})
+    model = TopicModel.load(_write(tmp_path, document))
+    _, _, lowered = normalise("Hikvision sanctionnée")
+    (tag,) = model.tags(lowered)
+    assert (tag.topic, [(f.name, f.start, f.end) for f in tag.features]) == (
+        "sanctions",
+        [("sanc*", 10, 21)],
+    )
 
 
 def test_scoring_sums_weights_once_per_feature(tmp_path: Path) -> None:
@@ -160,7 +199,11 @@ def test_shipped_model_covers_the_scheme_and_is_sorted(classifier: Classifier) -
         weights = list(body["weights"].items())
         assert weights == sorted(weights, key=lambda item: (-item[1], item[0]))
         assert all(abs(w) >= document["training"]["pruned_below"] for _, w in weights)
-    assert "batch3" not in json.dumps(document["training"])  # never trained or tuned on
+    # Trained on the named label files only, never on a sealed test set.
+    assert document["training"]["data"] == (
+        "data/labels/seed.csv, data/labels/unseen.csv, data/labels/train-2026.csv (all rows)"
+    )
+    assert "sealed" not in json.dumps(document["training"])
 
 
 # --- the model inside the classifier -----------------------------------------------------
