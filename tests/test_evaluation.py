@@ -1,9 +1,11 @@
 """Scoring, the label files themselves, and the accuracy the classifier reaches on them.
 
 Figures and their history (which splits were looked at before a rule change, which
-ones the topic model was trained on) are in docs/labelling-guide.md, section 5. The
-0.90 micro-F1 target is asserted only where it was reached honestly; elsewhere the
-tests hold the measured level as a floor.
+ones the topic model was trained on) are in docs/labelling-guide.md, section 5. Every
+split in data/labels/ now trains the topic model, so the figures asserted here are
+in-sample floors; the honest estimate is the grouped cross-validation that
+tools/train_topic_model.py records in data/topic-model.json (and the sealed test set,
+which no test reads).
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from hikgraph.evaluation import (
     format_report,
     label_files,
     read_labels,
+    split_role,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "data" / "labels"
 SEED = LABELS / "seed.csv"
 UNSEEN = LABELS / "unseen.csv"
+TRAIN = LABELS / "train-2026.csv"
+MODEL = ROOT / "data" / "topic-model.json"
 SOURCE = ROOT / "data" / "sources" / "ipvm-hikvision-news-directory-2022-05-13.txt"
 
 
@@ -69,12 +74,17 @@ def reports(classifier: Classifier) -> dict[str, EvaluationReport]:
         "batch1": evaluate(classifier, UNSEEN, "batch1"),
         "batch2": evaluate(classifier, UNSEEN, "batch2"),
         "batch3": evaluate(classifier, UNSEEN, "batch3"),
+        "train2026": evaluate(classifier, TRAIN, "train2026"),
     }
 
 
 @pytest.fixture(scope="module")
-def rules_batch3(classifier: Classifier) -> EvaluationReport:
-    return evaluate(classifier.without_model(), UNSEEN, "batch3")
+def rules_reports(classifier: Classifier) -> dict[str, EvaluationReport]:
+    rules = classifier.without_model()
+    return {
+        "batch3": evaluate(rules, UNSEEN, "batch3"),
+        "train2026": evaluate(rules, TRAIN, "train2026"),
+    }
 
 
 # --- scoring ----------------------------------------------------------------------------
@@ -123,7 +133,9 @@ def test_empty_label_and_prediction_score_as_perfect(tmp_path: Path) -> None:
 
 def test_format_report_is_a_plain_text_table(reports: dict[str, EvaluationReport]) -> None:
     text = format_report(reports["holdout"], mistakes=True)
-    assert text.splitlines()[0] == "seed.csv [holdout]: 61 headlines"
+    assert text.splitlines()[0] == (
+        "seed.csv [holdout]: 61 headlines (training: rules looked at it, model trained on it)"
+    )
     assert any(line.startswith("micro ") for line in text.splitlines())
     assert "countries micro" in text and "language accuracy" in text
 
@@ -164,6 +176,34 @@ def test_stats_quality_never_reads_a_sealed_file(tmp_path: Path) -> None:
     _write(tmp_path / "sealed-batch4.csv", [["nothing", "here"], ["", ""]])
     reports = classifier_quality(tmp_path)
     assert [(Path(r.source).name, r.split) for r in reports] == [("a.csv", "x")]
+    assert split_role(reports[0].source, "x") == "not used in training"
+    # Asked for, the sealed sets are read (and a malformed one is an error, not skipped).
+    with pytest.raises(ValueError, match=r"sealed-batch4\.csv"):
+        classifier_quality(tmp_path, sealed=True)
+    _write(
+        tmp_path / "sealed-batch4.csv",
+        [header, ["Hikvision profit falls", "investment", "", "en", "batch4"]],
+    )
+    sealed = classifier_quality(tmp_path, sealed=True)
+    assert [Path(r.source).name for r in sealed] == ["a.csv", "sealed-batch4.csv"]
+    assert split_role(sealed[1].source, "batch4").startswith("sealed test set")
+
+
+def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from hikgraph.cli import main
+
+    result = CliRunner().invoke(main, ["stats", "--topics", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    quality = json.loads(result.output)["classifier_quality"]
+    found = {(Path(q["labels"]).name, q["split"]): q["role"] for q in quality}
+    assert found[("train-2026.csv", "train2026")] == "training: model trained on it"
+    assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
+    assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
+    assert not any(name.startswith("sealed-") for name, _ in found)
 
 
 # --- the label files ----------------------------------------------------------------------
@@ -181,7 +221,7 @@ def test_seed_labels_cover_every_entry_of_the_directory(classifier: Classifier) 
     ]
 
 
-@pytest.mark.parametrize("labels", [SEED, UNSEEN], ids=["seed", "unseen"])
+@pytest.mark.parametrize("labels", [SEED, UNSEEN, TRAIN], ids=["seed", "unseen", "train2026"])
 def test_labels_use_known_ids_sorted(classifier: Classifier, labels: Path) -> None:
     with (ROOT / "data" / "countries.csv").open(encoding="utf-8") as handle:
         codes = {row["code"] for row in csv.DictReader(handle)}
@@ -203,16 +243,32 @@ def test_unseen_labels_are_many_and_varied() -> None:
     assert any(not i.topics for i in items) and any(not i.countries for i in items)
 
 
+def test_training_labels_are_many_varied_and_cover_every_topic(classifier: Classifier) -> None:
+    items = read_labels(TRAIN)
+    assert len(items) >= 500 and {i.split for i in items} == {"train2026"}
+    for topic in classifier.topic_ids():
+        assert sum(topic in i.topics for i in items) >= 30, topic
+    assert sum(not i.topics for i in items) >= 15
+    assert sum(len(i.countries) >= 2 for i in items) >= 15
+    languages = [i.language for i in items]
+    assert {"it", "fr", "de", "es", "nl", "pt"} <= set(languages)
+    assert 0.08 <= sum(lang != "en" for lang in languages) / len(languages) <= 0.2
+    with TRAIN.open(encoding="utf-8") as handle:
+        notes = [row["note"] for row in csv.DictReader(handle)]
+    assert all(note.split(";")[0].strip() for note in notes)  # the event key groups folds
+
+
 # --- accuracy -------------------------------------------------------------------------------
 
 
-SPLITS = ["tune", "holdout", "batch1", "batch2", "batch3"]
+SPLITS = ["tune", "holdout", "batch1", "batch2", "batch3", "train2026"]
 
 
 @pytest.mark.parametrize("split", SPLITS)
 def test_countries_reach_the_target(reports: dict[str, EvaluationReport], split: str) -> None:
-    # Reached honestly: ≥ 0.97 on holdout, batch1 and batch2 at their first look, 0.946 on
-    # batch3 (scored once). The topic model does not touch countries.
+    # Reached honestly at each split's first look: ≥ 0.97 on holdout, batch1 and
+    # batch2, 0.946 on batch3, 0.981 on train2026 (before the country terms were
+    # extended from its misses). The topic model does not touch countries.
     assert reports[split].countries_micro.f1 >= 0.90
 
 
@@ -224,10 +280,17 @@ def test_language_tags(reports: dict[str, EvaluationReport], split: str) -> None
 @pytest.mark.parametrize(
     ("split", "floor"),
     # Measured levels (rules + topic model), held as regression floors. The topic model
-    # was trained on tune, holdout, batch1 and batch2, so their figures (0.984, 1.000,
-    # 0.989, 0.978) are in-sample. batch3 was written and committed before the model
-    # code and scored once, with the final system: 0.720 is the honest figure.
-    [("tune", 0.97), ("holdout", 0.98), ("batch1", 0.97), ("batch2", 0.96), ("batch3", 0.71)],
+    # is trained on every split, so all of these are in-sample (0.99, 1.00, 0.99, 0.98,
+    # 0.97, 0.97). At their first look, before training on them, batch3 scored 0.720
+    # and train2026 0.764 (docs/labelling-guide.md, section 5).
+    [
+        ("tune", 0.97),
+        ("holdout", 0.98),
+        ("batch1", 0.97),
+        ("batch2", 0.96),
+        ("batch3", 0.95),
+        ("train2026", 0.95),
+    ],
 )
 def test_topics_hold_their_measured_level(
     reports: dict[str, EvaluationReport], split: str, floor: float
@@ -235,24 +298,36 @@ def test_topics_hold_their_measured_level(
     assert reports[split].topics_micro.f1 >= floor
 
 
-def test_topic_model_adds_recall_on_the_sealed_batch(
-    reports: dict[str, EvaluationReport], rules_batch3: EvaluationReport
+@pytest.mark.parametrize("split", ["batch3", "train2026"])
+def test_topic_model_only_adds_recall(
+    reports: dict[str, EvaluationReport],
+    rules_reports: dict[str, EvaluationReport],
+    split: str,
 ) -> None:
-    # Measured once: rules alone P 0.895 R 0.546 F1 0.678; rules + model P 0.878
-    # R 0.610 F1 0.720. The model may only add topics, so recall cannot fall.
-    full, rules = reports["batch3"].topics_micro, rules_batch3.topics_micro
+    # The model may only add topics: recall cannot fall below the rules' own.
+    full, rules = reports[split].topics_micro, rules_reports[split].topics_micro
+    assert full.true_positives >= rules.true_positives
     assert full.recall > rules.recall
-    assert full.f1 > rules.f1
-    assert full.precision >= 0.85
+
+
+def test_cross_validation_is_recorded_with_the_model() -> None:
+    # The figures the training tool measured, kept with the weights they describe.
+    import json
+
+    cv = json.loads(MODEL.read_text(encoding="utf-8"))["training"]["cross_validation"]
+    assert cv["untuned_splits"] == ["batch3", "train2026"]
+    assert cv["rules+model"] > cv["previous_design"]["rules+model"] > cv["rules_alone"]
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="topics reach 0.720 micro-F1 (P 0.878, R 0.610) on the sealed batch3, whose "
-    "wording deliberately avoids the rules' vocabulary; the n-gram model lifts recall "
-    "(rules alone 0.678) but not to the target; see docs/labelling-guide.md, section 5",
+    reason="grouped cross-validation (rules ∪ model on held-out folds of batch3 and "
+    "train2026, headlines the rules were not tuned on) gives topics micro-F1 0.815 "
+    "(P 0.83, R 0.80; rules alone 0.724, the previous design 0.785): short of the 0.90 "
+    "target; see docs/labelling-guide.md, section 5",
 )
-def test_topics_reach_the_target_on_untouched_headlines(
-    reports: dict[str, EvaluationReport],
-) -> None:
-    assert reports["batch3"].topics_micro.f1 >= 0.90
+def test_topics_reach_the_target_in_cross_validation() -> None:
+    import json
+
+    cv = json.loads(MODEL.read_text(encoding="utf-8"))["training"]["cross_validation"]
+    assert cv["rules+model"] >= 0.90

@@ -2,7 +2,8 @@
 
 A label file has the columns ``headline``, ``topics``, ``countries`` and ``language``
 (space-separated topic ids and ISO codes, possibly empty) and optionally ``split``
-(``tune``/``holdout`` in the seed labels, ``batch1``…``batch3`` in the unseen ones);
+(``tune``/``holdout`` in the seed labels, ``batch1``…``batch3`` in the unseen ones,
+``train2026`` in train-2026.csv);
 other columns (``line``, ``note``) are ignored. Topics and countries are scored as
 multi-label sets: per label precision, recall and F1, and micro-averaged F1 over all
 (headline, label) pairs. How the labels were made is in ``docs/labelling-guide.md``.
@@ -21,6 +22,31 @@ REQUIRED_COLUMNS = ("headline", "topics", "countries", "language")
 # A sealed test set is scored exactly once, at the end, by whoever sealed it; nothing
 # that walks the labels folder (training, tuning, `hikgraph stats --topics`) may read it.
 SEALED_PREFIX = "sealed-"
+
+
+# What each labelled split is to the classifier now (docs/labelling-guide.md, section 5):
+# every split in data/labels/ has trained the topic model, so none of them is an honest
+# estimate any more; the honest figures are the grouped cross-validation recorded in
+# data/topic-model.json and, once, the sealed test set.
+SPLIT_ROLES = {
+    ("seed.csv", "tune"): "training: rules tuned on it, model trained on it",
+    ("seed.csv", "holdout"): "training: rules looked at it, model trained on it",
+    ("unseen.csv", "batch1"): "training: rules looked at it, model trained on it",
+    ("unseen.csv", "batch2"): "training: model trained on it (rules scored it once)",
+    ("unseen.csv", "batch3"): "training: model trained on it "
+    "(the last round's sealed test: topics 0.720 when scored once)",
+    ("train-2026.csv", "train2026"): "training: model trained on it",
+}
+SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
+
+
+def split_role(labels_csv: Path | str, split: str | None) -> str:
+    """Return what a labelled split is to the classifier: training data (and how it was
+    used) or the sealed test set; "not used in training" for any other split."""
+    name = Path(labels_csv).name
+    if name.startswith(SEALED_PREFIX):
+        return SEALED_ROLE
+    return SPLIT_ROLES.get((name, split or ""), "not used in training")
 
 
 def label_files(labels_dir: Path, *, include_sealed: bool = False) -> list[Path]:
@@ -222,7 +248,7 @@ def format_report(report: EvaluationReport, mistakes: bool = False) -> str:
     """Return *report* as a plain-text table (and its mistakes, if asked)."""
     name = Path(report.source).name + (f" [{report.split}]" if report.split else "")
     lines = [
-        f"{name}: {report.headlines} headlines",
+        f"{name}: {report.headlines} headlines ({split_role(report.source, report.split)})",
         f"{'topic':<20} {'P':>6} {'R':>6} {'F1':>6} {'TP':>4} {'FP':>4} {'FN':>4}",
     ]
     for score in (*report.topics, report.topics_micro):

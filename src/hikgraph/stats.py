@@ -136,9 +136,10 @@ def format_stats(stats: GraphStats) -> str:
     return "\n".join(lines)
 
 
-def classifier_quality(labels_dir: Path) -> list[EvaluationReport]:
+def classifier_quality(labels_dir: Path, *, sealed: bool = False) -> list[EvaluationReport]:
     """Return the classifier's scores against every label file in *labels_dir*, one
-    report per split of each file (``seed.csv`` tune/holdout, ``unseen.csv`` batches).
+    report per split of each file (``seed.csv`` tune/holdout, ``unseen.csv`` batches,
+    ``train-2026.csv``); the sealed test sets (``sealed-*.csv``) only if *sealed*.
 
     Raises ValueError naming the file when a label file is malformed.
     """
@@ -147,7 +148,7 @@ def classifier_quality(labels_dir: Path) -> list[EvaluationReport]:
 
     classifier = default_classifier()
     reports = []
-    for path in label_files(labels_dir):  # never the sealed-*.csv test sets
+    for path in label_files(labels_dir, include_sealed=sealed):
         for split in sorted({labelled.split for labelled in read_labels(path)}):
             reports.append(evaluate(classifier, path, split or None))
     return reports
@@ -164,9 +165,12 @@ def quality_as_dict(report: EvaluationReport) -> dict[str, object]:
             "support": s.support,
         }
 
+    from hikgraph.evaluation import split_role
+
     return {
         "labels": report.source,
         "split": report.split,
+        "role": split_role(report.source, report.split),
         "headlines": report.headlines,
         "topics_micro": score(report.topics_micro),
         "topics": {s.label: score(s) for s in report.topics},
