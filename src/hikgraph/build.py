@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Triple
 
@@ -39,6 +40,9 @@ from hikgraph.paths import data_dir, default_exports_dir, default_sources, ontol
 from hikgraph.progress import bar
 from hikgraph.registry import Country, Outlet, load_registry
 from hikgraph.store import StoreError, StoreLoader
+
+if TYPE_CHECKING:
+    from hikgraph.classify_stream import ClassificationStream
 from hikgraph.validate import rdflib_graph
 
 #: Records what the derived files in the output folder were drawn from, so a rebuild
@@ -101,6 +105,9 @@ FULL_CHECK_ENTRIES = 500
 #: and the timeline (reading every entry back and laying out thousands of outlets takes
 #: minutes); `hikgraph viz` draws them on demand from the built graph.
 NETWORK_MAX_ENTRIES = 20_000
+#: Sources larger than this (about 25,000 entries) start the classifying workers
+#: before they are read (see ClassificationStream).
+LARGE_SOURCE_BYTES = 2 << 20
 #: Entries per chunk of the stream (classified, turned to triples and written together).
 CHUNK_ENTRIES = 5000
 
@@ -143,6 +150,37 @@ def build(
     if not sources:
         raise BuildError(f"no directory texts to build from in {data_dir() / 'sources'}")
     out_dir = out_dir or default_exports_dir()
+    with _classification_stream(sources, workers) as classifier:
+        return _build(
+            sources, out_dir, classifier, strict, validate, progress, timings, peak_rss, lap
+        )
+
+
+def _classification_stream(sources: list[Path], workers: int | None) -> ClassificationStream:
+    from hikgraph.classify_stream import ClassificationCache, ClassificationStream
+
+    try:
+        size = sum(path.stat().st_size for path in sources)
+    except OSError:
+        size = 0  # read_directory names the unreadable file
+    return ClassificationStream(
+        ClassificationCache(),
+        workers or os.cpu_count() or 1,
+        start_workers=size > LARGE_SOURCE_BYTES,
+    )
+
+
+def _build(
+    sources: list[Path],
+    out_dir: Path,
+    classifier: ClassificationStream,
+    strict: bool,
+    validate: bool,
+    progress: bool,
+    timings: dict[str, float],
+    peak_rss: dict[str, int],
+    lap: Callable[[str], None],
+) -> BuildResult:
     directories: list[Directory] = [read_directory(path) for path in sources]
     warnings = [w for d in directories for w in d.warnings]
     if strict and warnings:
@@ -161,8 +199,8 @@ def build(
             [(d, _sha256(Path(d.source))) for d in directories],
             staging,
             loader,
+            classifier,
             progress=progress,
-            workers=workers or os.cpu_count() or 1,
             lap=lap,
         )
         source_iris = [source_iri(d.source) for d in directories]
@@ -205,13 +243,11 @@ def _stream_graph(
     sources: list[tuple[Directory, str]],
     staging: Path,
     loader: StoreLoader,
+    classifier: ClassificationStream,
     *,
     progress: bool,
-    workers: int,
     lap: Callable[[str], None],
 ) -> _Stream:
-    from hikgraph.classify_stream import ClassificationCache, ClassificationStream
-
     entries = planned.entries
     step = max(1, -(-len(entries) // FULL_CHECK_ENTRIES))
     counts = export.GraphCounts(distinct=step == 1)
@@ -220,10 +256,7 @@ def _stream_graph(
     directory_node = node(directory_iri(planned.directory))
     mentioned: set[str] = set()
     chunks = [entries[i : i + CHUNK_ENTRIES] for i in range(0, len(entries), CHUNK_ENTRIES)]
-    with (
-        ClassificationStream(ClassificationCache(), workers) as classifier,
-        bar(progress, len(entries), "classify + write", "entries") as entries_bar,
-    ):
+    with bar(progress, len(entries), "classify + write", "entries") as entries_bar:
         classified = classifier.classify([p.entry.headline for p in chunk] for chunk in chunks)
 
         def graph_chunks() -> Iterator[list[Triple]]:

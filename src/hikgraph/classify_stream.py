@@ -10,6 +10,7 @@ headlines only; a change to a rule or to the model starts a new cache.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -161,7 +162,9 @@ class ClassificationStream:
     now, :attr:`reused` the entries whose headline's classification was in the cache.
     """
 
-    def __init__(self, cache: ClassificationCache | None, workers: int) -> None:
+    def __init__(
+        self, cache: ClassificationCache | None, workers: int, *, start_workers: bool = False
+    ) -> None:
         from hikgraph.classify import default_classifier
 
         self._classifier = default_classifier()
@@ -170,6 +173,16 @@ class ClassificationStream:
         self._pool: Pool | None = None
         self.classified = 0
         self.reused = 0
+        if start_workers and self._workers > 1:
+            # Forked now, before the caller reads a large directory, the workers share
+            # only the classifier with it: forked later, each would carry (and, as
+            # its garbage collector touches them, copy) every record read so far.
+            self._start_pool()
+
+    def _start_pool(self) -> Pool:
+        if self._pool is None:
+            self._pool = multiprocessing.get_context("fork").Pool(self._workers)
+        return self._pool
 
     def __enter__(self) -> ClassificationStream:
         return self
@@ -200,7 +213,10 @@ class ClassificationStream:
         if len(missing) < PARALLEL_MIN or self._workers < 2:
             return []
         if self._pool is None:
-            self._pool = multiprocessing.get_context("fork").Pool(self._workers)
+            gc.freeze()  # see __init__: at least keep the collector off the shared pages
+            self._start_pool()
+            gc.unfreeze()
+        assert self._pool is not None
         size = -(-len(missing) // self._workers)
         return [
             self._pool.apply_async(_classify_part, (missing[i : i + size],))
