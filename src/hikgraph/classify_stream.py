@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from hikgraph.classify import Classification
 
 # Below this many headlines to classify in one chunk, starting worker processes
-# costs more than it saves.
+# costs more than it saves; once they run, a chunk with this many goes to them.
 PARALLEL_MIN = 4000
+PARALLEL_MIN_RUNNING = 200
 # Chunks in flight in the workers while the caller writes the previous ones.
 _AHEAD = 2
 _FORMAT = "1"  # bump when the stored form of a classification changes
@@ -210,7 +211,8 @@ class ClassificationStream:
             yield self._finish(*pending.popleft())
 
     def _submit(self, missing: list[str]) -> list[AsyncResult[list[str]]]:
-        if len(missing) < PARALLEL_MIN or self._workers < 2:
+        least = PARALLEL_MIN if self._pool is None else PARALLEL_MIN_RUNNING
+        if len(missing) < least or self._workers < 2:
             return []
         if self._pool is None:
             gc.freeze()  # see __init__: at least keep the collector off the shared pages
