@@ -55,9 +55,9 @@ _WORDS = re.compile(r"[^\W\d_]+")
 # Headlines remembered by Classifier.classify: wire stories repeat across outlets, and
 # a Classification is immutable, so a repeat costs one dictionary look-up.
 CACHE_SIZE = 65_536
-# What one word run contributes: gate pieces, the model's (stem, prefix) per word, and
-# the (language, weight) pairs of its language words.
-_RunFacts = tuple[frozenset[int], list[tuple[str, str | None]], tuple[tuple[str, float], ...]]
+# What one word run contributes: gate pieces, the model's stems and the per-word features
+# it knows, and the (language, weight) pairs of its language words.
+_RunFacts = tuple[frozenset[int], list[str], list[str], tuple[tuple[str, float], ...]]
 
 
 @dataclass(frozen=True, order=True)
@@ -127,6 +127,7 @@ class Classifier:
         # What each word run (\w+ of the lower-cased text) contributes, worked out once
         # per run: the gate's pieces, the model's word features, the language weights.
         self._runs: dict[str, _RunFacts] = {}
+        self._evidence_memo: dict[tuple[str, str], Evidence] = {}
 
     @classmethod
     def load(
@@ -210,62 +211,72 @@ class Classifier:
         words = word_runs(lowered)
         runs = self._runs
         present: set[int] = set()
-        model_words: list[tuple[str, str | None]] = []
+        stems: list[str] = []
+        known: list[str] = []
         weights: list[tuple[str, float]] = []
         for word, _, _ in words:
             facts = runs.get(word)
             if facts is None:
                 facts = self._run_facts(word)
             present |= facts[0]
-            model_words += facts[1]
-            weights += facts[2]
+            stems += facts[1]
+            known += facts[2]
+            weights += facts[3]
         opened = self._gate.open_present(present)
+        evidence = self._evidence
         topics = {
-            topic: tuple([Evidence(rule, matched) for rule, matched in found])
+            topic: tuple([evidence(pair) for pair in found])
             for topic, found in self._topic_rules.match(headline, text, lowered, words, opened)
         }
         if self.topic_model is not None:
-            for tag in self.topic_model.tags(lowered, skip=topics.keys(), words=model_words):
-                topics[tag.topic] = tuple(
-                    sorted(
-                        [
-                            Evidence(
-                                f"{tag.topic}/model/{feature.name.replace(' ', '-')}",
-                                headline[feature.start : feature.end],
-                            )
-                            for feature in tag.features
-                        ]
+            for tag in self.topic_model.tags(lowered, skip=topics.keys(), words=(stems, known)):
+                pairs = sorted(
+                    (
+                        f"{tag.topic}/model/{feature.name.replace(' ', '-')}",
+                        headline[feature.start : feature.end],
                     )
+                    for feature in tag.features
                 )
+                topics[tag.topic] = tuple([evidence(pair) for pair in pairs])
         countries = self._country_rules.match(headline, text, lowered, words, opened)
         return Classification(
             language=self._language(weights),
             topics=tuple([TopicTag(topic, topics[topic]) for topic in sorted(topics)]),
             countries=tuple(
                 [
-                    CountryTag(code, tuple([Evidence(rule, matched) for rule, matched in found]))
+                    CountryTag(code, tuple([evidence(pair) for pair in found]))
                     for code, found in countries
                 ]
             ),
         )
 
+    def _evidence(self, pair: tuple[str, str]) -> Evidence:
+        """Return the Evidence of a (rule, matched words) pair, one shared immutable
+        object per pair: the same words match the same rule in many headlines."""
+        item = self._evidence_memo.get(pair)
+        if item is None:
+            if len(self._evidence_memo) >= CACHE_SIZE:
+                self._evidence_memo.clear()
+            item = self._evidence_memo[pair] = Evidence(*pair)
+        return item
+
     def _run_facts(self, run: str) -> _RunFacts:
         """Return (and remember) what one word run contributes: the gate's pieces, the
-        model's (stem, prefix) per word and the (language, weight) pairs of its
-        language words, in order.
+        model's stems and the per-word features it knows, and the (language, weight)
+        pairs of its language words, in order.
 
         Splitting the headline into word runs first changes nothing: the words the model
         and the language guess read are letters only, so each lies inside one run.
         """
         if len(self._runs) >= CACHE_SIZE:
             self._runs.clear()
-        words = self.topic_model.words(run) if self.topic_model is not None else []
+        stems, known = self.topic_model.words(run) if self.topic_model is not None else ([], [])
         weights = tuple(
             (language, weight)
             for word in _WORDS.findall(run)
             for language, weight in self._language_words.get(word, {}).items()
         )
-        facts = (self._gate.pieces_of(run), words, weights)
+        facts = (self._gate.pieces_of(run), stems, known, weights)
         self._runs[run] = facts
         return facts
 

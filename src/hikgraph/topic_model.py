@@ -87,6 +87,13 @@ class TopicModel:
         self._index = {name: tuple(entries) for name, entries in index.items()}
         # The same weights keyed by topic, for picking the evidence of a tag.
         self._weights = {name: dict(entries) for name, entries in index.items()}
+        # And as one row of weights per feature, a 0.0 for each topic it does not weigh,
+        # so that the sums are added up column by column in C (see _sums).
+        self._rows = {
+            name: tuple(weights.get(topic, 0.0) for topic in self.topics)
+            for name, weights in self._weights.items()
+        }
+        self._intercept_row = tuple(self._intercepts[topic] for topic in self.topics)
         self._stem = stemmer_function(stemmer)
         # The logit the threshold stands for: comparing sums avoids exp() per topic.
         self._cut = math.log(threshold / (1.0 - threshold))
@@ -154,34 +161,43 @@ class TopicModel:
 
     def probabilities(self, lowered: str) -> dict[str, float]:
         """Return the probability of every topic for a lower-cased headline."""
-        sums = self._sums(self._names(self.words(lowered)))
+        sums = self._sums(self._names(*self.words(lowered)))
         return {topic: 1.0 / (1.0 + math.exp(-sums[topic])) for topic in self.topics}
 
-    def words(self, lowered: str) -> list[tuple[str, str | None]]:
-        """Return (stem, prefix feature or None) of each word of a lower-cased text (or
-        of one word run), in order: the per-word features, before the vocabulary."""
+    def words(self, lowered: str) -> tuple[list[str], list[str]]:
+        """Return the stems of the words of a lower-cased text (or of one word run) and
+        the per-word features of them the model knows (each word's stem, then its
+        prefix), both in reading order. Bigrams are made from the stems."""
         stem = self._stem
         size = self.prefix
-        if size is None:
-            return [(stem(word), None) for word in _TOKEN.findall(lowered)]
-        return [
-            (stem(word), word[:size] + "*" if len(word) > size else None)
-            for word in _TOKEN.findall(lowered)
-        ]
+        index = self._index
+        stems = []
+        known = []
+        for word in _TOKEN.findall(lowered):
+            name = stem(word)
+            stems.append(name)
+            if name in index:
+                known.append(name)
+            if size is not None and len(word) > size:
+                name = word[:size] + "*"
+                if name in index:
+                    known.append(name)
+        return stems, known
 
     def tags(
         self,
         lowered: str,
         skip: Container[str] = frozenset(),
-        words: list[tuple[str, str | None]] | None = None,
+        words: tuple[list[str], list[str]] | None = None,
     ) -> list[ModelTag]:
         """Return the topics (not in *skip*) whose probability reaches the threshold.
 
-        *words* may give :meth:`words` of *lowered*, if the caller has them. A topic is
-        returned only with at least one feature of positive weight, so every tag has
-        words to show for it; tags are sorted by topic id.
+        *words* may give :meth:`words` of *lowered* (or the concatenation of it over the
+        word runs), if the caller has them. A topic is returned only with at least one
+        feature of positive weight, so every tag has words to show for it; tags are
+        sorted by topic id.
         """
-        sums = self._sums(self._names(self.words(lowered) if words is None else words))
+        sums = self._sums(self._names(*(self.words(lowered) if words is None else words)))
         cut = self._cut
         passing = [t for t in self.topics if sums[t] >= cut and t not in skip]
         if not passing:  # the usual case: no spans needed
@@ -200,17 +216,12 @@ class TopicModel:
                 tags.append(ModelTag(topic, probability, chosen))
         return tags
 
-    def _names(self, words: list[tuple[str, str | None]]) -> list[str]:
+    def _names(self, stems: list[str], known: list[str]) -> list[str]:
         """Return the names of the features the model knows, each once, in the order of
-        :meth:`_present` (which the sums must follow, to add up the same floats)."""
+        :meth:`_present` (which the sums must follow, to add up the same floats):
+        the known per-word features, then the known n-grams."""
         index = self._index
-        seen: dict[str, None] = {}  # ordered, once each: features are binary
-        for stem, prefix in words:
-            if stem in index:
-                seen[stem] = None
-            if prefix is not None and prefix in index:
-                seen[prefix] = None
-        stems = [stem for stem, _ in words]
+        seen = dict.fromkeys(known)  # ordered, once each: features are binary
         if self.ngrams == 2:  # the usual case, without a generator
             for first, second in pairwise(stems):
                 name = first + " " + second
@@ -226,22 +237,45 @@ class TopicModel:
 
     def _present(self, lowered: str) -> list[tuple[str, int, int]]:
         """Return (name, start, end) of the features the model knows, each once, at its
-        first place: the features are binary, as they were in training."""
+        first place: the features are binary, as they were in training. The same
+        features as :func:`features`, in its order, without making Feature objects."""
         index = self._index
+        stem = self._stem
+        size = self.prefix
         present: dict[str, tuple[str, int, int]] = {}
-        for feature in self.features(lowered):
-            name = feature.name
+        words = []
+        for match in _TOKEN.finditer(lowered):
+            word, start, end = match.group(), match.start(), match.end()
+            name = stem(word)
+            words.append((name, start, end))
             if name in index and name not in present:
-                present[name] = (name, feature.start, feature.end)
+                present[name] = (name, start, end)
+            if size is not None and len(word) > size:
+                name = word[:size] + "*"
+                if name in index and name not in present:
+                    present[name] = (name, start, end)
+        for n in range(2, self.ngrams + 1):
+            for i in range(len(words) - n + 1):
+                if n == 2:  # the usual case, without a generator
+                    name = words[i][0] + " " + words[i + 1][0]
+                else:
+                    name = " ".join(part for part, _, _ in words[i : i + n])
+                if name in index and name not in present:
+                    present[name] = (name, words[i][1], words[i + n - 1][2])
         return list(present.values())
 
     def _sums(self, names: list[str]) -> dict[str, float]:
-        sums = dict(self._intercepts)
-        index = self._index
-        for name in names:
-            for topic, weight in index[name]:
-                sums[topic] += weight
-        return sums
+        """Return intercept + the weights of *names*, per topic, added in the order of
+        *names* (adding a feature's 0.0 leaves a sum as it was)."""
+        if not names:
+            return dict(self._intercepts)
+        rows = self._rows
+        columns = zip(*[rows[name] for name in names], strict=True)
+        # sum(column, start) adds left to right in C, as a loop would (Python 3.11).
+        return {
+            topic: sum(column, start)
+            for topic, column, start in zip(self.topics, columns, self._intercept_row, strict=True)
+        }
 
 
 def _number(value: Any) -> float | None:
