@@ -133,8 +133,8 @@ GATE_TEXTS = [
 
 @pytest.mark.parametrize("pattern", GATE_PATTERNS)
 def test_the_gate_never_skips_a_rule_that_matches(pattern: str) -> None:
+    from hikgraph.classify_gate import Gate, required_groups
     from hikgraph.classify_rules import _compile, normalise
-    from hikgraph.rule_gate import Gate, required_groups
 
     regex, case_sensitive = _compile(pattern, {}, ValueError)
     gate = Gate([required_groups(regex, exact=not case_sensitive)])

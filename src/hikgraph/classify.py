@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from hikgraph.classify_gate import Gate, required_groups
 from hikgraph.classify_rules import (
     COUNTRY_KINDS,
     Rule,
@@ -31,7 +32,6 @@ from hikgraph.classify_rules import (
     word_runs,
 )
 from hikgraph.paths import data_dir, ontology_dir
-from hikgraph.rule_gate import Gate, required_groups
 from hikgraph.topic_model import TopicModel
 
 __all__ = [

@@ -90,7 +90,7 @@ class RuleSet:
     """The literal terms, pattern rules and shields of one kind of target (topics or
     countries), matched together; immutable once built.
 
-    A :class:`hikgraph.rule_gate.Gate` shared by the rule sets of a classifier tells
+    A :class:`hikgraph.classify_gate.Gate` shared by the rule sets of a classifier tells
     which pattern rules can match a headline at all, so only those run.
     """
 
