@@ -238,6 +238,82 @@ HARD_CASES = [
             strict=True, reason="known weakness: 'Country's Military' is China only by context"
         ),
     ),
+    # Round 3 (train-2026, labelled by the guide before the classifier ran on them; the
+    # model has been trained on them since, so they guard the rules and terms chiefly).
+    pytest.param(
+        "Chinese state bank lends Hikvision billions for expansion",
+        "business state-ties",
+        "",
+        "en",
+        id="state-bank-is-a-descriptor-not-cn",
+    ),
+    pytest.param(
+        "Cameras on New Jersey highways made by Hikvision",
+        "public-deployment",
+        "US",
+        "en",
+        id="new-jersey-is-us-not-jersey",
+    ),
+    pytest.param(
+        "Church of England's investment arm sells Hikvision holding",
+        "investment",
+        "",
+        "en",
+        id="organisation-name-is-no-country",
+    ),
+    pytest.param(
+        "Hikvision loses bid to be removed from Pentagon's Chinese military list",
+        "sanctions state-ties",
+        "US",
+        "en",
+        id="chinese-military-list-is-a-label-not-cn",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="'removed from' reads as a removal by a public body (government-bans, "
+            "public-deployment): the rules do not know a list is no place",
+        ),
+    ),
+    pytest.param(
+        "Swedish pension fund AP7 blacklists Chinese camera maker",
+        "investment",
+        "SE",
+        "en",
+        id="a-funds-blacklist-is-investment-not-sanctions",
+        marks=pytest.mark.xfail(
+            strict=True, reason="'blacklists' is a sanctions term whoever blacklists"
+        ),
+    ),
+    pytest.param(
+        "Trump administration imposes trade restrictions on Chinese surveillance firms",
+        "sanctions",
+        "US",
+        "en",
+        id="trade-restrictions-are-sanctions",
+        marks=pytest.mark.xfail(
+            strict=True, reason="'restrictions' also tags government-bans (a rule word)"
+        ),
+    ),
+    pytest.param(
+        "Uiguren: Hikvision-Kameras überwachen Lager in Xinjiang",
+        "human-rights public-deployment",
+        "CN",
+        "de",
+        id="german-uyghurs-camps",
+    ),
+    pytest.param(
+        "Hikvision cameras power China's 'social credit' enforcement",
+        "state-ties",
+        "CN",
+        "en",
+        id="social-credit-is-chinas-programme",
+    ),
+    pytest.param(
+        "Your home camera may be spying on you for China",
+        "cybersecurity",
+        "CN",
+        "en",
+        id="spying-for-china-is-cn",
+    ),
     pytest.param(
         "Sen. Marco Rubio Presses Pentagon Over Chinese Camera Use",
         "public-deployment",
