@@ -74,6 +74,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     headlines = labelled_headlines(args.files)
+    loads = []
+    for _ in range(args.runs):  # loading the rules, terms and model from their files
+        start = time.perf_counter()
+        default_classifier.cache_clear()
+        default_classifier()
+        loads.append(time.perf_counter() - start)
+    print(f"  load         median {statistics.median(loads) * 1000:7.1f} ms")
     classifier = default_classifier()
     clear = getattr(classifier, "clear_cache", lambda: None)  # older code had no cache
     for headline in headlines:  # warm up: imports, stemmer memo, regex caches
