@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from hikgraph.slugs import slugify
 from hikgraph.synth import synthesize_with_labels, write_synthetic
 
 MONTH = re.compile(r"^[A-Z][a-z]+ \d{4}$")
@@ -35,11 +36,15 @@ MONTH = re.compile(r"^[A-Z][a-z]+ \d{4}$")
 
 def with_new_month(source: Path, target: Path, entries: int, seed: int) -> None:
     """Write *source* with a month of *entries* new entries above its newest month."""
-    new_lines = [
-        line.text + "\n"
-        for line in synthesize_with_labels(entries, seed=seed)
-        if line.kind == "entry"
-    ]
+    # Entries of another synthetic directory, one month's worth, each headline once: the
+    # same headline from one outlet under two spellings would be a duplicate entry.
+    seen: set[str] = set()
+    new_lines = []
+    for line in synthesize_with_labels(entries * 2, seed=seed):
+        key = slugify(line.label.headline, max_length=10_000) if line.label else ""
+        if line.kind == "entry" and key not in seen and len(new_lines) < entries:
+            seen.add(key)
+            new_lines.append(line.text + "\n")
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
     first = next(i for i, line in enumerate(lines) if MONTH.match(line))
     target.write_text("".join([*lines[:first], "June 2022\n", *new_lines, *lines[first:]]))
