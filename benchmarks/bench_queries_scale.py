@@ -29,7 +29,6 @@ import json
 import multiprocessing
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from scale import label, parse_size  # one spelling of sizes for both benchmarks
 
 _CONTEXT = multiprocessing.get_context("spawn")
 
@@ -59,24 +60,6 @@ class Timing:
     @property
     def cpu_p50(self) -> float | None:
         return statistics.median(self.cpu) if self.cpu else None
-
-
-def parse_size(text: str) -> int:
-    """Return the entry count *text* names (``200``, ``100k``, ``1m``); raises
-    ValueError when it names none."""
-    match = re.fullmatch(r"\s*(\d+)\s*([km]?)\s*", text.lower())
-    if not match or int(match[1]) < 1:
-        raise ValueError(f"not a size: {text!r} (use e.g. 100k, 1m)")
-    return int(match[1]) * {"": 1, "k": 1000, "m": 1_000_000}[match[2]]
-
-
-def label(size: int) -> str:
-    """Return *size* as the command line spells it (100k, 1m)."""
-    if size % 1_000_000 == 0:
-        return f"{size // 1_000_000}m"
-    if size % 1000 == 0:
-        return f"{size // 1000}k"
-    return str(size)
 
 
 def _sized_paths(values: list[str]) -> dict[int, Path]:
