@@ -548,6 +548,15 @@ def report(
     ]
     if skipped or failed:
         lines += ["Not run or stopped: " + "; ".join(skipped + failed) + ".", ""]
+    lines += [
+        "## Named queries at scale",
+        "",
+        "Every named query on the embedded store at 100k and 1M synthetic entries, and "
+        "what precomputed counts would add, is measured by "
+        "`python benchmarks/bench_queries_scale.py --sizes 100k,1m` and written up in "
+        "[benchmarks-queries.md](benchmarks-queries.md).",
+        "",
+    ]
     return "\n".join(lines)
 
 
