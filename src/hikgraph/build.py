@@ -220,8 +220,8 @@ def _build(
         timings=timings,
         peak_rss=peak_rss,
         notes=stream.notes,
-        classified=stream.classified,
-        reused=stream.reused,
+        classified=classifier.classified,
+        reused=classifier.reused,
     )
 
 
@@ -233,8 +233,6 @@ class _Stream:
     dumps: tuple[export.DumpFile, export.DumpFile]
     sample: list[Triple]  # the triples SHACL and the JSON-LD writer see
     notes: list[str]
-    classified: int
-    reused: int
 
 
 def _stream_graph(
@@ -295,7 +293,7 @@ def _stream_graph(
             f"{sampled} entries (1 in {step}) with every other resource; hikgraph.nt and "
             "hikgraph.ttl hold the whole graph"
         )
-    return _Stream(counts, dumps, sample, notes, classifier.classified, classifier.reused)
+    return _Stream(counts, dumps, sample, notes)
 
 
 def _finish(

@@ -1,8 +1,9 @@
 """The enrichment stage: parsed records → resolved and classified records.
 
-Takes what :mod:`hikgraph.directory` read, resolves each outlet name through the
-registry, asks the classifier for the headline's language, topics and countries, and
-mints the stable slug each entry is known by. Knows nothing of RDF.
+:func:`plan` takes what :mod:`hikgraph.directory` read, resolves each outlet name
+through the registry and mints the stable slug each entry is known by; the build then
+pairs each planned entry with the classifier's answer (language, topics, countries)
+as an :class:`EnrichedEntry`. Knows nothing of RDF.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from hikgraph.directory import CitingReport, CoverageReport, Directory, DirectoryError, Entry
 from hikgraph.registry import Outlet, Registry
@@ -23,12 +25,6 @@ if TYPE_CHECKING:
 # boundary and the slug gets a short digest of the whole headline, so it stays unique.
 _HEADLINE_SLUG_LENGTH = 60
 IPVM_OUTLET = "IPVM"
-
-
-class Classifier(Protocol):
-    """Anything that classifies a headline (see :mod:`hikgraph.classify`)."""
-
-    def classify(self, headline: str) -> Classification: ...
 
 
 @dataclass(frozen=True)
@@ -71,53 +67,10 @@ class Plan:
         """Return the outlets not in the registry, sorted by slug."""
         return tuple(o for o in self.outlets if not o.reviewed)
 
-    @property
+    @cached_property
     def months(self) -> tuple[str, ...]:
         """Return the distinct months of the entries (``YYYY-MM``), oldest first."""
         return tuple(sorted({e.entry.year_month for e in self.entries}))
-
-
-@dataclass(frozen=True)
-class EnrichedDirectory:
-    """A directory ready to become triples: its plan and every entry classified."""
-
-    plan: Plan
-    entries: tuple[EnrichedEntry, ...]
-
-    @property
-    def directory(self) -> Directory:
-        """Return the newest edition's directory."""
-        return self.plan.directory
-
-    @property
-    def outlets(self) -> tuple[Outlet, ...]:
-        """Return the outlets of the entries and IPVM, sorted by slug."""
-        return self.plan.outlets
-
-    @property
-    def spellings(self) -> dict[str, tuple[str, ...]]:
-        """Return each outlet slug's spellings in the sources."""
-        return self.plan.spellings
-
-    @property
-    def ipvm(self) -> Outlet:
-        """Return the IPVM outlet."""
-        return self.plan.ipvm
-
-    @property
-    def coverage(self) -> tuple[CoverageReport, ...]:
-        """Return IPVM's coverage reports, sorted by title."""
-        return self.plan.coverage
-
-    @property
-    def citing(self) -> tuple[CitingReport, ...]:
-        """Return the reports citing the directory, by date then title."""
-        return self.plan.citing
-
-    @property
-    def unreviewed(self) -> tuple[Outlet, ...]:
-        """Return the outlets not in the registry, sorted by slug."""
-        return self.plan.unreviewed
 
 
 def entry_slug(entry: Entry, outlet: Outlet | None) -> str:
@@ -137,23 +90,6 @@ def entry_slug(entry: Entry, outlet: Outlet | None) -> str:
         parts.append(outlet.slug)
     parts.append(headline)
     return "-".join(parts)
-
-
-def enrich(
-    directories: Iterable[Directory], registry: Registry, classifier: Classifier
-) -> EnrichedDirectory:
-    """Resolve and classify the entries of *directories* (one or more editions).
-
-    The order and the errors are those of :func:`plan`.
-    """
-    planned = plan(directories, registry)
-    return EnrichedDirectory(
-        planned,
-        tuple(
-            EnrichedEntry(p.entry, p.slug, p.outlet, classifier.classify(p.entry.headline))
-            for p in planned.entries
-        ),
-    )
 
 
 def plan(directories: Iterable[Directory], registry: Registry) -> Plan:

@@ -181,13 +181,6 @@ class GraphCounts:
         self._subjects: set[str] | None = set() if distinct else None
         self._objects: set[str] | None = set() if distinct else None
 
-    @classmethod
-    def of(cls, triples: Iterable[Triple]) -> GraphCounts:
-        """Return the counts of *triples* (distinct triples), with distinct terms."""
-        counts = cls()
-        counts.add(list(triples))
-        return counts
-
     def add(self, chunk: list[Triple]) -> None:
         """Count the triples of *chunk*."""
         self.triples += len(chunk)

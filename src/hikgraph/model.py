@@ -1,8 +1,9 @@
 """Resolved records → RDF triples: namespaces, IRI minting and the vocabulary contract.
 
-:func:`triples` is a generator of :class:`pyoxigraph.Triple`, one entry at a time, so
-the same code can stream a large directory into N-Triples or a store without holding
-an rdflib object per triple. The vocabulary follows ``DESIGN.md``; no blank nodes.
+:func:`head_triples`, :func:`entry_triples` (one entry at a time) and
+:func:`country_triples` make :class:`pyoxigraph.Triple` lists, so a large directory
+streams into N-Triples or a store without an rdflib object per triple. The
+vocabulary follows ``DESIGN.md``; no blank nodes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from hikgraph.directory import CitingReport, CoverageReport, Directory
-from hikgraph.enrich import EnrichedDirectory, EnrichedEntry, Plan
+from hikgraph.enrich import EnrichedEntry, Plan
 from hikgraph.registry import Country, Outlet
 from hikgraph.slugs import slugify
 
@@ -161,28 +162,6 @@ def load_topic_scheme(path: Path) -> list[Triple]:
             ]
     except SyntaxError as error:
         raise ValueError(f"{path}: {error}") from None
-
-
-def triples(
-    enriched: EnrichedDirectory,
-    countries: dict[str, Country],
-    topic_scheme: Iterable[Triple] = (),
-    sources: Iterable[tuple[Directory, str]] = (),
-) -> Iterator[Triple]:
-    """Yield the triples of the graph: :func:`head_triples`, then each entry's
-    :func:`entry_triples`, then :func:`country_triples` for the countries used.
-
-    *countries* gives names and Wikidata ids of the countries referenced;
-    *topic_scheme* is copied in whole; *sources* pairs each source directory with the
-    SHA-256 of its bytes. Raises KeyError for a country code not in *countries*.
-    """
-    yield from head_triples(enriched.plan, topic_scheme, sources)
-    directory_node = node(directory_iri(enriched.directory))
-    used: set[str] = set()
-    for entry in enriched.entries:
-        yield from entry_triples(entry, directory_node)
-        used.update(tag.code for tag in entry.classification.countries)
-    yield from country_triples(countries, used_countries(enriched.plan, used))
 
 
 def head_triples(

@@ -189,50 +189,39 @@ def store_dir(exports_dir: Path | None = None) -> Path:
     return cache_dir() / f"store-{key}"
 
 
-def ensure_store(
-    exports_dir: Path | None = None,
-    *,
-    graph: Path | None = None,
-    sha256: str | None = None,
-    progress: bool = False,
-) -> Path:
+def ensure_store(exports_dir: Path | None = None) -> Path:
     """Return the path of an Oxigraph store holding ``hikgraph.nt`` of *exports_dir*,
     (re)building it when the file's SHA-256 differs from the one recorded beside the
     store. A rebuild happens in a new folder that replaces the old one only when
-    complete.
-
-    A build passes the new N-Triples it is about to move into *exports_dir* as
-    *graph*, with their *sha256*, so the store is ready before the exports change;
-    *progress* draws a bar on stderr while a large file loads. Raises
+    complete. (A build loads its store while it writes: :class:`StoreLoader`.) Raises
     :class:`StoreError` when the file is missing or does not parse.
     """
     from hikgraph.paths import default_exports_dir
 
-    final = (exports_dir or default_exports_dir()) / GRAPH_FILE
-    graph = graph or final
+    graph = (exports_dir or default_exports_dir()) / GRAPH_FILE
     if not graph.is_file():
         raise StoreError(f"{graph}: no such file (run `hikgraph build` first)")
     target = store_dir(exports_dir)
-    if _is_current(target, graph, sha256):
+    if _is_current(target, graph):
         return target / "oxigraph"
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent / f"{target.name}.lock"):
-        if _is_current(target, graph, sha256):  # another process built it while we waited
+        if _is_current(target, graph):  # another process built it while we waited
             return target / "oxigraph"
-        digest = sha256 or _sha256(graph)
+        digest = _sha256(graph)
         stat = graph.stat()
         staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.new-", dir=target.parent))
         try:
             store = Store(str(staging / "oxigraph"))
             try:
-                _bulk_load(store, graph, progress)
+                store.bulk_load(path=str(graph), format=RdfFormat.N_TRIPLES)
                 store.flush()
                 triples = len(store)
             except SyntaxError as error:
                 raise StoreError(f"{graph}: {error}") from None
             finally:
                 del store  # closes RocksDB before the folder moves
-            _install(staging, target, final, digest, stat, triples)
+            _install(staging, target, graph, digest, stat, triples)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target / "oxigraph"
@@ -350,32 +339,7 @@ class StoreLoader:
         shutil.rmtree(self._staging, ignore_errors=True)
 
 
-# The N-Triples are loaded in blocks of about this many bytes (cut at line ends), so a
-# progress bar can follow a large file; each block is one bulk load.
-_LOAD_BLOCK = 256 << 20
-
-
-def _bulk_load(store: Store, graph: Path, progress: bool) -> None:
-    from hikgraph.progress import bar
-
-    size = graph.stat().st_size
-    if size <= _LOAD_BLOCK:
-        store.bulk_load(path=str(graph), format=RdfFormat.N_TRIPLES)
-        return
-    with graph.open("rb") as handle, bar(progress, size, "load query store", "B") as loaded:
-        rest = b""
-        while block := handle.read(_LOAD_BLOCK):
-            block = rest + block
-            cut = block.rfind(b"\n") + 1
-            block, rest = block[:cut], block[cut:]
-            if block:
-                store.bulk_load(block, format=RdfFormat.N_TRIPLES)
-            loaded.update(len(block))
-        if rest:
-            store.bulk_load(rest, format=RdfFormat.N_TRIPLES)
-
-
-def _is_current(target: Path, graph: Path, sha256: str | None = None) -> bool:
+def _is_current(target: Path, graph: Path) -> bool:
     try:
         marker = json.loads((target / MARKER_FILE).read_text())
     except (OSError, ValueError):
@@ -385,7 +349,7 @@ def _is_current(target: Path, graph: Path, sha256: str | None = None) -> bool:
     stat = graph.stat()
     if marker.get("size") == stat.st_size and marker.get("mtime_ns") == stat.st_mtime_ns:
         return True
-    if marker.get("size") != stat.st_size or marker.get("sha256") != (sha256 or _sha256(graph)):
+    if marker.get("size") != stat.st_size or marker.get("sha256") != _sha256(graph):
         return False
     # Same bytes rewritten (every build replaces the file): remember the new mtime so
     # the next open need not hash the file again.
