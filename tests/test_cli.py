@@ -124,6 +124,25 @@ def test_unreviewed_outlets_are_warned_about(tmp_path: Path) -> None:
     assert "unreviewed outlet names 1: Wired" in stats.stdout
 
 
+def test_the_unreviewed_outlets_warning_stays_one_short_line(tmp_path: Path) -> None:
+    # Twelve entries of well-known outlets moved to twelve outlets nobody has heard of.
+    lines = SOURCE.read_text(encoding="utf-8").splitlines()
+    renamed = 0
+    for number, line in enumerate(lines):
+        if renamed < 12 and line.startswith(("Reuters:", "Bloomberg:", "The Guardian:")):
+            renamed += 1
+            lines[number] = f"Unheard Outlet {renamed}:{line.split(':', 1)[1]}"
+    text = "\n".join(lines)
+    source = tmp_path / "many.txt"
+    source.write_text(text + "\n", encoding="utf-8")
+    result = run_cli("build", str(source), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    warning = next(line for line in result.stderr.splitlines() if "not in data/outlets" in line)
+    assert warning.startswith("warning: 12 outlet name(s) not in data/outlets.csv")
+    assert "Unheard Outlet 1," in warning
+    assert warning.endswith(" and 2 more (hikgraph stats)")
+
+
 def test_failed_validation_leaves_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rdflib import Graph, URIRef
 

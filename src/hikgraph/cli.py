@@ -75,6 +75,10 @@ def main() -> None:
     Hikvision Global News Reports Directory."""
 
 
+#: Unreviewed outlet names a build's warning names before it says "and N more".
+_NAMES_SHOWN = 10
+
+
 @main.command(
     epilog="""\b
 Example:
@@ -153,7 +157,10 @@ def build(
         for warning in result.warnings:
             click.echo(str(warning), err=True)
         if result.unreviewed:
-            names = ", ".join(o.name for o in result.unreviewed)
+            names = ", ".join(o.name for o in result.unreviewed[:_NAMES_SHOWN])
+            if len(result.unreviewed) > _NAMES_SHOWN:
+                # A large directory has thousands; `hikgraph stats` lists them all.
+                names += f" and {len(result.unreviewed) - _NAMES_SHOWN} more (hikgraph stats)"
             click.echo(
                 f"warning: {len(result.unreviewed)} outlet name(s) not in data/outlets.csv, "
                 f"published as unreviewed outlets: {names}",
