@@ -267,11 +267,6 @@ HARD_CASES = [
         "US",
         "en",
         id="chinese-military-list-is-a-label-not-cn",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="'removed from' reads as a removal by a public body (government-bans, "
-            "public-deployment): the rules do not know a list is no place",
-        ),
     ),
     pytest.param(
         "Swedish pension fund AP7 blacklists Chinese camera maker",
@@ -289,9 +284,6 @@ HARD_CASES = [
         "US",
         "en",
         id="trade-restrictions-are-sanctions",
-        marks=pytest.mark.xfail(
-            strict=True, reason="'restrictions' also tags government-bans (a rule word)"
-        ),
     ),
     pytest.param(
         "Uiguren: Hikvision-Kameras überwachen Lager in Xinjiang",
@@ -315,6 +307,18 @@ HARD_CASES = [
         id="spying-for-china-is-cn",
     ),
     pytest.param(
+        "Ministry bans Chinese cameras in government offices",
+        "government-bans",
+        "",
+        "en",
+        id="a-ban-on-cameras-at-a-place-is-no-presence",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="the rules are right (a ban verb before the cameras), but the topic model "
+            "adds public-deployment on 'Chinese' and 'cameras' alone",
+        ),
+    ),
+    pytest.param(
         "Sen. Marco Rubio Presses Pentagon Over Chinese Camera Use",
         "public-deployment",
         "US",
@@ -322,6 +326,118 @@ HARD_CASES = [
         # The rules miss it ("Camera Use" has no presence verb); the topic model finds it,
         # but this seed headline is in its training data, so that proves little.
         id="camera-use-at-pentagon",
+    ),
+]
+
+
+# Round 4: the rule words that were too loose, each in a headline where it still tags its
+# topic (by a rule, not the model) and in one where the guide says it must not. The
+# headlines are new (in no label file); the topic is decided by docs/labelling-guide.md.
+NARROWED = [
+    pytest.param(
+        "County sheriff buys 300 Hikvision cameras for jail",
+        "government-bans",
+        True,
+        id="buy-a-public-body-buys",
+    ),
+    pytest.param(
+        "Analyst upgrades Hikvision to buy after profit beat",
+        "government-bans",
+        False,
+        id="buy-an-analyst-rating",
+    ),
+    pytest.param(
+        "Hikvision to buy back 2% of its shares", "government-bans", False, id="buy-back-shares"
+    ),
+    pytest.param(
+        "Police force signs contract for 500 Hikvision cameras",
+        "government-bans",
+        True,
+        id="contract-of-a-public-body",
+    ),
+    pytest.param(
+        "Hikvision signs contract with Washington PR firm",
+        "government-bans",
+        False,
+        id="contract-with-a-pr-firm",
+    ),
+    pytest.param(
+        "FCC blocks new Hikvision equipment from US networks",
+        "government-bans",
+        True,
+        id="blocks-the-equipment",
+    ),
+    pytest.param(
+        "Beijing blocks news site that reported on Hikvision",
+        "government-bans",
+        False,
+        id="blocks-a-website",
+    ),
+    pytest.param(
+        "Senators call for curbs on Chinese surveillance cameras",
+        "government-bans",
+        True,
+        id="curbs-on-cameras",
+    ),
+    pytest.param(
+        "Hikvision profit rises despite US curbs",
+        "government-bans",
+        False,
+        id="curbs-on-the-company-are-export-controls",
+    ),
+    pytest.param(
+        "Australia imposes restrictions on Hikvision purchases",
+        "government-bans",
+        True,
+        id="restrictions-on-purchases",
+    ),
+    pytest.param(
+        "US trade restrictions squeeze Hikvision's chip supply",
+        "government-bans",
+        False,
+        id="trade-restrictions-not-a-ban",
+    ),
+    pytest.param(
+        "US trade restrictions squeeze Hikvision's chip supply",
+        "sanctions",
+        True,
+        id="trade-restrictions-are-sanctions",
+    ),
+    pytest.param(
+        "Hikvision loses key suppliers after US blacklisting",
+        "business",
+        True,
+        id="suppliers-of-the-company",
+    ),
+    pytest.param(
+        "Council drops Chinese suppliers from CCTV framework",
+        "business",
+        False,
+        id="suppliers-describing-the-company",
+    ),
+    pytest.param(
+        "Hikvision chief executive questioned by anti-graft investigators",
+        "business",
+        True,
+        id="executive-investigated",
+    ),
+    pytest.param(
+        "Hikvision executives attend Communist Party congress",
+        "business",
+        False,
+        id="executives-only-mentioned",
+    ),
+    pytest.param(
+        "Chinese-made cameras still used in government offices despite ban",
+        "public-deployment",
+        True,
+        id="cameras-used-in-offices",
+    ),
+    pytest.param(
+        "Ministry bans Chinese cameras in government offices",
+        "public-deployment",
+        False,
+        id="a-ban-on-cameras-in-offices-is-no-presence",
     ),
 ]
 
@@ -339,6 +455,20 @@ def test_hard_cases(
     assert [t.topic for t in result.topics] == topics.split()
     assert [c.code for c in result.countries] == countries.split()
     assert result.language == language
+
+
+@pytest.mark.parametrize(("headline", "topic", "tagged"), NARROWED)
+def test_narrowed_rule_words(
+    classifier: Classifier, headline: str, topic: str, tagged: bool
+) -> None:
+    tags = {t.topic: t.evidence for t in classifier.classify(headline).topics}
+    if tagged:
+        # A rule finds it, not only the model.
+        assert any("/model/" not in e.rule for e in tags.get(topic, ())), tags
+    else:
+        # The rules no longer tag it (the model may still err: see HARD_CASES).
+        rules = {t.topic for t in classifier.without_model().classify(headline).topics}
+        assert topic not in rules, rules
 
 
 def test_evidence_names_the_rule_and_the_exact_words(classifier: Classifier) -> None:
