@@ -22,7 +22,7 @@ headlines that report one event in other words (the event key in the ``note`` co
 of the unseen and train-2026 labels; each seed line is its own group) stay in one fold,
 so a paraphrase cannot leak its labels into the fold that scores it. What is scored is
 the classifier as it runs, rules ∪ model, on the held-out folds of the splits the topic
-rules were never tuned on (``UNTUNED``: batch3 and train2026); on the others the rules
+rules were not tuned on before round 4 (``UNTUNED``: batch3, train2026); on the others the rules
 look better than they are. The settings and one probability threshold are the best
 mean over repeats; because both are chosen on those same folds, the report also gives
 a nested figure where each fold's threshold is chosen on the other folds only. Weights
@@ -59,8 +59,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "data" / "labels"
 TARGET = ROOT / "data" / "topic-model.json"
 TRAIN_FILES = ("seed.csv", "unseen.csv", "train-2026.csv")
-# The splits the topic rules were never tuned on: batch3 was written to avoid their
-# words and scored once after the last rule change; train2026 was labelled after it.
+# The splits the topic rules were not tuned on until round 4: batch3 was written to avoid
+# their words and scored once after a rule change; train2026 was labelled after it. Round
+# 4 narrowed loose rule words read off errors on all splits, so the rules flatter these
+# a little too now; they stay the scored splits so that figures compare across rounds.
 UNTUNED = ("batch3", "train2026")
 
 FOLDS = 5
