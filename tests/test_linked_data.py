@@ -72,9 +72,16 @@ def test_resource_page_in_html(app: App) -> None:
     assert not any(h.startswith(("https://cdn", "//")) for h in hrefs)
 
 
-def test_article_page_shows_its_parts_and_the_directory(app: App) -> None:
+def test_article_page_shows_its_evidence_and_the_directory(app: App) -> None:
     page = get(app, f"/id/article/{ARTICLE}", "text/html").body.decode("utf-8")
-    assert '<h2 id="topic-state-ties">#topic-state-ties</h2>' in page
+    # "Communist State-Funded CCTV Company …": the guide's state-ties words, each a
+    # link to its evidence resource, named by the sentence that explains it.
+    evidence = [h for h in links(page) if h.startswith("/id/evidence/state-ties-term-")]
+    assert {h.rsplit("-", 1)[0] for h in evidence} == {
+        "/id/evidence/state-ties-term-communist-communist",
+        "/id/evidence/state-ties-term-state-funded-state-funded",
+    }
+    assert "&#x27;Communist&#x27; by rule state-ties/term/communist" in page
     assert "/id/topic/state-ties" in links(page)
     assert "/id/outlet/the-times" in links(page)
     assert "/ontology#sourceLine" in links(page)  # our own terms link to the ontology page
@@ -208,3 +215,16 @@ def test_hostile_query_and_results_are_escaped_on_the_query_page(hostile_app: Ap
     _assert_inert(page)
     assert page.count("</textarea>") == 1
     assert "&lt;/textarea&gt;&lt;script&gt;alert(6)" in page
+
+
+def test_evidence_page_names_its_rule_and_the_articles_it_explains(app: App) -> None:
+    article = get(app, f"/id/article/{ARTICLE}", "text/html").body.decode("utf-8")
+    (path,) = [h for h in links(article) if h.startswith("/id/evidence/state-ties-term-communist-")]
+    response = get(app, path, "text/html")
+    assert response.status == 200
+    page = response.body.decode("utf-8")
+    assert "<h1>&#x27;Communist&#x27; by rule state-ties/term/communist</h1>" in page
+    assert "/id/topic/state-ties" in links(page)
+    assert f"/id/article/{ARTICLE}" in links(page)  # pointing here
+    turtle = get(app, path, "text/turtle").body.decode("utf-8")
+    assert 'hik:matchedText "Communist"' in turtle

@@ -27,9 +27,12 @@ from hikgraph import export
 from hikgraph.directory import Directory, ParseWarning, read_directory
 from hikgraph.enrich import EnrichedEntry, Plan, plan
 from hikgraph.model import (
+    EvidenceKey,
     country_triples,
     directory_iri,
+    entry_evidence,
     entry_triples,
+    evidence_triples,
     head_triples,
     load_topic_scheme,
     node,
@@ -253,6 +256,7 @@ def _stream_graph(
     sample: list[Triple] = list(head)
     directory_node = node(directory_iri(planned.directory))
     mentioned: set[str] = set()
+    evidence: set[EvidenceKey] = set()  # described once, after the entries
     chunks = [entries[i : i + CHUNK_ENTRIES] for i in range(0, len(entries), CHUNK_ENTRIES)]
     with bar(progress, len(entries), "classify + write", "entries") as entries_bar:
         classified = classifier.classify([p.entry.headline for p in chunk] for chunk in chunks)
@@ -276,10 +280,12 @@ def _stream_graph(
                         sample.extend(triples)
                     position += 1
                     mentioned.update(tag.code for tag in classification.countries)
+                    evidence.update(entry_evidence(classification))
                 yield out
                 entries_bar.update(len(chunk))
                 lap("triples")
             tail = country_triples(countries, used_countries(planned, mentioned))
+            tail += evidence_triples(evidence)
             sample.extend(tail)
             yield tail
 

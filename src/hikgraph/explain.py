@@ -1,8 +1,9 @@
 """Why an article has its topics and countries: the evidence recorded in the graph.
 
 Answers "why is this article tagged *sanctions*?" from the graph itself (the
-``hik:TopicAssignment`` and ``hik:CountryMention`` resources the build wrote), so the
-answer is the one a SPARQL user would find.
+``hik:evidence`` links of the article to the ``hik:TopicEvidence`` and
+``hik:CountryEvidence`` resources the build wrote), so the answer is the one a SPARQL
+user would find.
 """
 
 from __future__ import annotations
@@ -70,15 +71,15 @@ def explain(store: Store, article: str) -> Explanation:
         store, f"SELECT ?h (LANG(?h) AS ?l) WHERE {{ {subject} schema:headline ?h }}"
     )
     reasons = []
-    for kind, cls, prop, label in (
-        ("topic", "hik:TopicAssignment", "hik:assignedTopic", "skos:prefLabel"),
-        ("country", "hik:CountryMention", "hik:assignedCountry", "schema:name"),
+    for kind, prop, label in (
+        ("topic", "hik:indicatesTopic", "skos:prefLabel"),
+        ("country", "hik:indicatesCountry", "schema:name"),
     ):
         rows = _select(
             store,
             f"""SELECT ?target ?label ?rule ?matched WHERE {{
-                  ?x a {cls} ; hik:assignedTo {subject} ; {prop} ?target ;
-                     hik:rule ?rule ; hik:matchedText ?matched .
+                  {subject} hik:evidence ?x .
+                  ?x {prop} ?target ; hik:rule ?rule ; hik:matchedText ?matched .
                   OPTIONAL {{ ?target {label} ?label FILTER(LANG(?label) = "en") }}
                 }} ORDER BY ?target ?rule ?matched""",
         )

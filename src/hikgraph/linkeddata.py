@@ -36,6 +36,7 @@ _LABEL_PROPERTIES = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://purl.org/dc/terms/title",
+    "https://w3id.org/hikgraph/ontology#explanation",  # an evidence resource
 )
 _LABEL_BATCH = 500
 

@@ -8,11 +8,12 @@ vocabulary follows ``DESIGN.md``; no blank nodes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
@@ -22,7 +23,7 @@ from hikgraph.registry import Country, Outlet
 from hikgraph.slugs import slugify
 
 if TYPE_CHECKING:
-    from hikgraph.classify import Evidence
+    from hikgraph.classify import Classification
 
 BASE = "https://w3id.org/hikgraph/"
 ID = BASE + "id/"
@@ -62,6 +63,7 @@ PREFIXES = {
     "topic": ID + "topic/",
     "report": ID + "report/",
     "directory": ID + "directory/",
+    "evidence": ID + "evidence/",
     "source": ID + "source/",
 }
 
@@ -256,26 +258,69 @@ _ABOUT = node(S + "about")
 _SPATIAL_COVERAGE = node(S + "spatialCoverage")
 _DERIVED_FROM = node(PROV + "wasDerivedFrom")
 _SOURCE_LINE = node(HIK + "sourceLine")
-_ASSIGNMENT = node(HIK + "assignment")
-_ASSIGNED_TO = node(HIK + "assignedTo")
+_EVIDENCE = node(HIK + "evidence")
 _RULE = node(HIK + "rule")
 _MATCHED_TEXT = node(HIK + "matchedText")
 _EXPLANATION = node(HIK + "explanation")
-_TOPIC_ASSIGNMENT = (node(HIK + "TopicAssignment"), node(HIK + "assignedTopic"))
-_COUNTRY_MENTION = (node(HIK + "CountryMention"), node(HIK + "assignedCountry"))
+# kind of evidence → its class, the property naming what it indicates, and that IRI.
+_EVIDENCE_KINDS = {
+    "topic": (node(HIK + "TopicEvidence"), node(HIK + "indicatesTopic"), topic_iri),
+    "country": (node(HIK + "CountryEvidence"), node(HIK + "indicatesCountry"), country_iri),
+}
 _G_YEAR_MONTH = node(XSD + "gYearMonth")
 _POSITIVE_INTEGER = node(XSD + "positiveInteger")
 
 
+class EvidenceKey(NamedTuple):
+    """What names one evidence resource: a rule of the classifier, the exact words it
+    matched, and the topic or country (*kind* ``"topic"`` or ``"country"``, *target*
+    its id or ISO code) they indicate. Every headline with those words shares it."""
+
+    kind: str
+    target: str
+    rule: str
+    matched: str
+
+
+@cache
+def evidence_iri(key: EvidenceKey) -> str:
+    """Return the IRI of the evidence resource *key*: readable from its rule and
+    words, and made unique by eight hex digits of the SHA-256 of all four parts
+    (slugs fold case and punctuation: "U.S." and "US" are two resources)."""
+    digest = hashlib.sha256("\0".join(key).encode()).hexdigest()[:8]
+    try:
+        words = slugify(key.matched, 40)
+    except ValueError:  # no ASCII letters or digits, e.g. a headline in Chinese
+        words = "text"
+    return f"{ID}evidence/{slugify(key.rule, 60)}-{words}-{digest}"
+
+
+def entry_evidence(classification: Classification) -> list[EvidenceKey]:
+    """Return the evidence behind every topic and country of *classification*, in
+    its order (topics first), each once."""
+    keys = [
+        EvidenceKey("topic", tag.topic, item.rule, item.matched)
+        for tag in classification.topics
+        for item in tag.evidence
+    ]
+    keys += [
+        EvidenceKey("country", tag.code, item.rule, item.matched)
+        for tag in classification.countries
+        for item in tag.evidence
+    ]
+    return list(dict.fromkeys(keys))
+
+
 def entry_triples(enriched: EnrichedEntry, directory: NamedNode) -> list[Triple]:
-    """Return the triples of one entry: the article (with the directory's
-    ``schema:hasPart`` link to it), then one evidence node per topic and country.
+    """Return the triples of one entry: the article, its topics and countries with a
+    ``hik:evidence`` link to what found each, and the directory's ``schema:hasPart``
+    link to it. The evidence resources themselves are described once for the whole
+    graph by :func:`evidence_triples`.
 
     The order depends only on the entry, so a stream of entries is deterministic.
     """
     entry = enriched.entry
-    iri = article_iri(enriched.slug)
-    subject = NamedNode(iri)
+    subject = NamedNode(article_iri(enriched.slug))
     classification = enriched.classification
     out = [Triple(subject, A, _CREATIVE_WORK)]
     if enriched.outlet is not None:
@@ -290,36 +335,33 @@ def entry_triples(enriched: EnrichedEntry, directory: NamedNode) -> list[Triple]
     out.append(Triple(subject, _SOURCE_LINE, Literal(str(entry.line), datatype=_POSITIVE_INTEGER)))
     if entry.note:
         out.append(Triple(subject, _EDITORIAL_NOTE, Literal(entry.note, language="en")))
-    assignments: list[tuple[str, tuple[NamedNode, NamedNode], NamedNode, Iterable[Evidence]]] = []
     for tag in classification.topics:
-        topic = node(topic_iri(tag.topic))
-        out.append(Triple(subject, _ABOUT, topic))
-        assignments.append((f"{iri}#topic-{tag.topic}", _TOPIC_ASSIGNMENT, topic, tag.evidence))
+        out.append(Triple(subject, _ABOUT, node(topic_iri(tag.topic))))
     for country_tag in classification.countries:
-        country = node(country_iri(country_tag.code))
-        out.append(Triple(subject, _SPATIAL_COVERAGE, country))
-        assignments.append(
-            (f"{iri}#country-{country_tag.code}", _COUNTRY_MENTION, country, country_tag.evidence)
-        )
-    nodes = [NamedNode(assignment[0]) for assignment in assignments]
-    out.extend(Triple(subject, _ASSIGNMENT, evidence_node) for evidence_node in nodes)
+        out.append(Triple(subject, _SPATIAL_COVERAGE, node(country_iri(country_tag.code))))
+    for key in entry_evidence(classification):
+        out.append(Triple(subject, _EVIDENCE, node(evidence_iri(key))))
     out.append(Triple(directory, _HAS_PART, subject))
-    for evidence_node, (_, (kind, target_property), target, evidence) in zip(
-        nodes, assignments, strict=True
-    ):
-        out.append(Triple(evidence_node, A, kind))
-        out.append(Triple(evidence_node, _ASSIGNED_TO, subject))
-        out.append(Triple(evidence_node, target_property, target))
-        # Two rules may match the same words: each triple once.
-        for rule in dict.fromkeys(item.rule for item in evidence):
-            out.append(Triple(evidence_node, _RULE, Literal(rule)))
-        for matched in dict.fromkeys(item.matched for item in evidence):
-            out.append(Triple(evidence_node, _MATCHED_TEXT, Literal(matched)))
-        explanation = [f"{item.matched!r} by rule {item.rule}" for item in evidence]
-        if explanation:
-            out.append(
-                Triple(evidence_node, _EXPLANATION, Literal("; ".join(explanation), language="en"))
-            )
+    return out
+
+
+def evidence_triples(keys: Iterable[EvidenceKey]) -> list[Triple]:
+    """Return the triples describing the evidence resources *keys* (each once, sorted
+    by IRI): what they indicate, the rule, the words it matched and a sentence saying
+    so for people."""
+    out = []
+    for iri, key in sorted({evidence_iri(key): key for key in keys}.items()):
+        cls, indicates, target_iri = _EVIDENCE_KINDS[key.kind]
+        subject = NamedNode(iri)
+        out += [
+            Triple(subject, A, cls),
+            Triple(subject, indicates, node(target_iri(key.target))),
+            Triple(subject, _RULE, Literal(key.rule)),
+            Triple(subject, _MATCHED_TEXT, Literal(key.matched)),
+            Triple(
+                subject, _EXPLANATION, Literal(f"{key.matched!r} by rule {key.rule}", language="en")
+            ),
+        ]
     return out
 
 

@@ -28,7 +28,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
 }
 RDF_FORMATS = ("ttl", "jsonld", "nt")
 _NEGOTIATED = "E=HIKGRAPH_NEGOTIATED:1"
-KINDS = ("article", "outlet", "country", "topic", "report", "directory", "source")
+KINDS = ("article", "outlet", "country", "topic", "report", "directory", "source", "evidence")
 SLUG = "[A-Za-z0-9][A-Za-z0-9._-]*"
 
 

@@ -38,6 +38,7 @@ from hikgraph.linkeddata import (
 )
 from hikgraph.pages import render_resource, script_hash, server_href
 from hikgraph.protocol import ProtocolError, Request, Response, choose, read_query
+from hikgraph.publish_rules import KINDS, SLUG
 from hikgraph.querypage import SCRIPT as QUERY_PAGE_SCRIPT
 from hikgraph.querypage import render_query_page
 from hikgraph.sparql import (
@@ -79,9 +80,7 @@ GRAPH_OFFERS = {
     "text/plain": "nt",
     "text/html": "html",
 }
-_RESOURCE_PATH = re.compile(
-    r"/id/(article|outlet|country|topic|report|directory|source)/([A-Za-z0-9][A-Za-z0-9._-]*)"
-)
+_RESOURCE_PATH = re.compile(f"/id/({'|'.join(KINDS)})/({SLUG})")
 _HTML_CSP = (
     "default-src 'none'; style-src {style}; script-src {script}; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
