@@ -19,20 +19,25 @@ import termios
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Store
+from pyoxigraph import Store, Triple
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from hikgraph import build as build_module
-from hikgraph.build import build
+from hikgraph import graph_chunks
+from hikgraph.build import BuildError, build
 from hikgraph.classify_stream import ClassificationCache, decode, encode
 from hikgraph.directory import read_directory
+from hikgraph.enrich import plan
+from hikgraph.registry import load_registry
 from hikgraph.synth import write_synthetic
 
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 DATASET = "https://w3id.org/hikgraph/dataset"
 ARTICLE = "https://w3id.org/hikgraph/id/article/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+DUMPS = ("hikgraph.nt", "hikgraph.ttl", "hikgraph.jsonld", "void.ttl")
 MONTH = re.compile(r"^[A-Z][a-z]+ \d{4}$")
 
 
@@ -125,8 +130,139 @@ def test_chunk_size_and_workers_do_not_change_a_byte(
     second = tmp_path / "b"
     result = build([synthetic], second, workers=2)
     assert result.classified > 0 and result.reused < result.entries
-    for name in ("hikgraph.nt", "hikgraph.ttl", "hikgraph.jsonld", "void.ttl"):
+    assert result.processes == 2
+    for name in DUMPS:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_10k_entries_serial_and_in_workers_give_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The chunks are made in worker processes and written in chunk order: the files
+    # must not depend on which process made a chunk, on a cold or warm cache, or on
+    # the chunk size. (No network drawing and no SHACL here: neither changes these
+    # files, and they would triple the test's time.)
+    source = tmp_path / "directory.txt"
+    write_synthetic(source, 10_000, seed=5)
+    monkeypatch.setattr(build_module, "NETWORK_MAX_ENTRIES", 0)
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "serial-cache"))
+    serial = build([source], tmp_path / "serial", workers=1, validate=False)
+    assert serial.processes == 1
+
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "parallel-cache"))
+    monkeypatch.setattr(build_module, "CHUNK_ENTRIES", 700)
+    cold = build([source], tmp_path / "cold", workers=2, validate=False)
+    warm = build([source], tmp_path / "warm", workers=2, validate=False)
+    assert cold.processes == warm.processes == 2
+    # Cold: the workers classify (later chunks reuse what earlier ones cached).
+    assert cold.classified > cold.reused
+    assert warm.reused == warm.entries == 10_000 and warm.classified == 0
+    for name in DUMPS:
+        expected = (tmp_path / "serial" / name).read_bytes()
+        assert (tmp_path / "cold" / name).read_bytes() == expected, name
+        assert (tmp_path / "warm" / name).read_bytes() == expected, name
+    # And the dumps are whole: every entry, one line per triple, Turtle = N-Triples.
+    lines = _ntriples(tmp_path / "cold" / "hikgraph.nt")
+    assert len(lines) == cold.triples
+    typed = {line.split(" ", 1)[0] for line in lines if f"> <{RDF_TYPE}> " in line}
+    assert sum(1 for subject in typed if subject.startswith(f"<{ARTICLE}")) == 10_000
+    turtle = Graph().parse(tmp_path / "cold" / "hikgraph.ttl", format="turtle")
+    assert len(turtle) == cold.triples
+
+
+def _failing_entry_triples(enriched, directory):  # type: ignore[no-untyped-def]
+    if enriched.slug == FAILING_SLUG[0]:
+        raise ValueError(f"cannot describe {enriched.slug}")
+    return ORIGINAL_ENTRY_TRIPLES(enriched, directory)
+
+
+FAILING_SLUG: list[str] = []
+ORIGINAL_ENTRY_TRIPLES = graph_chunks.entry_triples
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_chunk_fails_the_build_with_its_own_error_and_writes_nothing(
+    synthetic: Path,
+    tmp_path: Path,
+    small_limits: None,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+) -> None:
+    from hikgraph import classify_stream
+
+    out = tmp_path / "exports"
+    build([synthetic], out)
+    before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    # The 400th entry of the plan fails, in a chunk a worker makes when there are
+    # workers (they are forked after the patch, so they have it).
+    planned = plan([read_directory(synthetic)], load_registry())
+    FAILING_SLUG[:] = [planned.entries[400].slug]
+    monkeypatch.setattr(graph_chunks, "entry_triples", _failing_entry_triples)
+    monkeypatch.setattr(classify_stream, "PARALLEL_MIN", 1)
+    with pytest.raises(ValueError, match=f"^cannot describe {FAILING_SLUG[0]}$"):
+        build([synthetic], out, workers=workers)
+    after = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".hikgraph-build-*"))  # no staging folder left
+
+
+def _dying_entry_triples(enriched, directory):  # type: ignore[no-untyped-def]
+    if os.getpid() != PARENT[0]:
+        os._exit(3)  # as if killed (e.g. by the kernel for memory)
+    return ORIGINAL_ENTRY_TRIPLES(enriched, directory)
+
+
+PARENT: list[int] = []
+
+
+def test_a_worker_that_dies_fails_the_build_in_one_line_and_writes_nothing(
+    synthetic: Path, tmp_path: Path, small_limits: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hikgraph import classify_stream
+
+    out = tmp_path / "exports"
+    build([synthetic], out)
+    before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    PARENT[:] = [os.getpid()]
+    monkeypatch.setattr(graph_chunks, "entry_triples", _dying_entry_triples)
+    monkeypatch.setattr(classify_stream, "PARALLEL_MIN", 1)
+    with pytest.raises(BuildError, match="worker process of the build died") as raised:
+        build([synthetic], out, workers=2)
+    assert "\n" not in str(raised.value)
+    after = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    assert after == before
+
+
+def test_counts_merged_from_parts_equal_counts_of_the_whole(
+    synthetic: Path, tmp_path: Path, small_limits: None
+) -> None:
+    from pyoxigraph import RdfFormat, parse
+
+    from hikgraph.export import GraphCounts
+
+    out = tmp_path / "exports"
+    build([synthetic], out)
+    triples = [
+        Triple(q.subject, q.predicate, q.object)
+        for q in parse(path=str(out / "hikgraph.nt"), format=RdfFormat.N_TRIPLES)
+    ]
+    for distinct in (True, False):
+        whole = GraphCounts(distinct=distinct)
+        whole.add(triples)
+        merged = GraphCounts(distinct=distinct)
+        for start in range(0, len(triples), 997):
+            part = GraphCounts(distinct=distinct)
+            part.add(triples[start : start + 997])
+            merged.merge(part)
+        assert merged.triples == whole.triples == len(triples)
+        assert merged.entities == whole.entities > 600
+        assert merged.properties == whole.properties
+        assert merged.classes == whole.classes
+        assert merged.distinct_subjects == whole.distinct_subjects
+        assert merged.distinct_objects == whole.distinct_objects
+    assert whole.distinct_subjects is None
+    with pytest.raises(ValueError, match="without distinct terms"):
+        GraphCounts(distinct=True).merge(GraphCounts(distinct=False))
 
 
 def test_a_rebuild_with_a_new_month_classifies_only_its_headlines(

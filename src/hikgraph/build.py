@@ -16,26 +16,24 @@ import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pyoxigraph import Triple
 
 from hikgraph import export
+from hikgraph.classify_stream import BuildWorkerError, ClassificationCache, ClassificationStream
 from hikgraph.directory import Directory, ParseWarning, read_directory
-from hikgraph.enrich import EnrichedEntry, Plan, plan
+from hikgraph.enrich import Plan, plan
+from hikgraph.graph_chunks import ChunkJob, make_chunk
 from hikgraph.model import (
     EvidenceKey,
     country_triples,
     directory_iri,
-    entry_evidence,
-    entry_triples,
     evidence_triples,
     head_triples,
     load_topic_scheme,
-    node,
     source_iri,
     used_countries,
 )
@@ -43,9 +41,6 @@ from hikgraph.paths import data_dir, default_exports_dir, default_sources, ontol
 from hikgraph.progress import bar
 from hikgraph.registry import Country, Outlet, load_registry
 from hikgraph.store import StoreError, StoreLoader
-
-if TYPE_CHECKING:
-    from hikgraph.classify_stream import ClassificationStream
 from hikgraph.validate import rdflib_graph
 
 #: Records what the derived files in the output folder were drawn from, so a rebuild
@@ -76,6 +71,7 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
     classified: int = 0  # headlines classified by this build
     reused: int = 0  # headlines whose classification came from the cache
+    processes: int = 1  # worker processes that made the chunks (1: the build's own)
 
     def summary(self) -> str:
         """Return the one-line summary: counts and seconds per stage."""
@@ -94,6 +90,7 @@ class BuildResult:
             "triples": self.triples,
             "classified": self.classified,
             "reused": self.reused,
+            "processes": self.processes,
             "timings": self.timings,
             "peak_rss": self.peak_rss,
             "notes": self.notes,
@@ -160,8 +157,6 @@ def build(
 
 
 def _classification_stream(sources: list[Path], workers: int | None) -> ClassificationStream:
-    from hikgraph.classify_stream import ClassificationCache, ClassificationStream
-
     try:
         size = sum(path.stat().st_size for path in sources)
     except OSError:
@@ -194,7 +189,9 @@ def _build(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".hikgraph-build-", dir=out_dir.parent))
+    classifier.start(len(planned.entries))  # forks: before the loader's thread starts
     loader = _store_loader(out_dir)
+    timings.setdefault("classify", 0.0)
     try:
         stream = _stream_graph(
             planned,
@@ -206,6 +203,12 @@ def _build(
             progress=progress,
             lap=lap,
         )
+        # The seconds this process spent on the classification cache (and classifying,
+        # when the chunks were made here); the workers' classifying is in "triples".
+        shift = min(classifier.seconds, timings["triples"])
+        timings["classify"] += shift
+        timings["triples"] -= shift
+        peak_rss["classify"] = peak_rss["triples"]
         source_iris = [source_iri(d.source) for d in directories]
         result = _finish(planned, stream, source_iris, staging, out_dir, loader, validate, lap)
     finally:
@@ -225,6 +228,7 @@ def _build(
         notes=stream.notes,
         classified=classifier.classified,
         reused=classifier.reused,
+        processes=classifier.processes,
     )
 
 
@@ -249,47 +253,62 @@ def _stream_graph(
     progress: bool,
     lap: Callable[[str], None],
 ) -> _Stream:
+    # The chunks of entries are classified, turned into triples and serialised by
+    # make_chunk, in the worker processes for a large directory; this process writes
+    # their bytes in chunk order, feeds the store loader and adds up the counts.
     entries = planned.entries
     step = max(1, -(-len(entries) // FULL_CHECK_ENTRIES))
     counts = export.GraphCounts(distinct=step == 1)
     head = head_triples(planned, load_topic_scheme(ontology_dir() / "topics.ttl"), sources)
     sample: list[Triple] = list(head)
-    directory_node = node(directory_iri(planned.directory))
     mentioned: set[str] = set()
-    evidence: set[EvidenceKey] = set()  # described once, after the entries
-    chunks = [entries[i : i + CHUNK_ENTRIES] for i in range(0, len(entries), CHUNK_ENTRIES)]
-    with bar(progress, len(entries), "classify + write", "entries") as entries_bar:
-        classified = classifier.classify([p.entry.headline for p in chunk] for chunk in chunks)
+    evidence: set[EvidenceKey] = set()
+    jobs = (
+        (
+            [p.entry.headline for p in entries[start : start + CHUNK_ENTRIES]],
+            ChunkJob(
+                entries[start : start + CHUNK_ENTRIES],
+                first=start,
+                step=step,
+                distinct=step == 1,
+                directory=directory_iri(planned.directory),
+            ),
+        )
+        for start in range(0, len(entries), CHUNK_ENTRIES)
+    )
+    with (
+        bar(progress, len(entries), "classify + write", "entries") as entries_bar,
+        export.DumpWriter(staging) as dumps,
+    ):
 
-        def graph_chunks() -> Iterator[list[Triple]]:
-            yield head
-            position = 0
-            for chunk, classifications in zip(chunks, classified, strict=True):
-                lap("classify")
-                out: list[Triple] = []
-                for planned_entry, classification in zip(chunk, classifications, strict=True):
-                    enriched = EnrichedEntry(
-                        planned_entry.entry,
-                        planned_entry.slug,
-                        planned_entry.outlet,
-                        classification,
-                    )
-                    triples = entry_triples(enriched, directory_node)
-                    out.extend(triples)
-                    if position % step == 0:
-                        sample.extend(triples)
-                    position += 1
-                    mentioned.update(tag.code for tag in classification.countries)
-                    evidence.update(entry_evidence(classification))
-                yield out
-                entries_bar.update(len(chunk))
-                lap("triples")
-            tail = country_triples(countries, used_countries(planned, mentioned))
-            tail += evidence_triples(evidence)
-            sample.extend(tail)
-            yield tail
+        def write(ntriples: bytes, turtle: bytes) -> None:
+            dumps.write(ntriples, turtle)
+            try:
+                loader.feed(ntriples)
+            except StoreError as error:
+                raise BuildError(
+                    f"the query store could not be loaded: {error} "
+                    "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
+                ) from None
 
-        dumps = export.write_dumps(graph_chunks(), staging, counts, loader.feed)
+        counts.add(head)
+        write(*export.serialize_chunk(head))
+        try:
+            for chunk in classifier.map(make_chunk, jobs):
+                write(chunk.ntriples, chunk.turtle)
+                counts.merge(chunk.counts)
+                mentioned |= chunk.mentioned
+                evidence |= chunk.evidence
+                sample.extend(chunk.sample)
+                entries_bar.update(chunk.entries)
+        except BuildWorkerError as error:
+            raise BuildError(str(error)) from None
+        tail = country_triples(countries, used_countries(planned, mentioned))
+        tail += evidence_triples(evidence)
+        sample.extend(tail)
+        counts.add(tail)
+        write(*export.serialize_chunk(tail))
+        files = dumps.files()
     lap("triples")
     notes = []
     if step > 1:
@@ -299,7 +318,7 @@ def _stream_graph(
             f"{sampled} entries (1 in {step}) with every other resource; hikgraph.nt and "
             "hikgraph.ttl hold the whole graph"
         )
-    return _Stream(counts, dumps, sample, notes)
+    return _Stream(counts, files, sample, notes)
 
 
 def _finish(

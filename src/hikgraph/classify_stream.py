@@ -1,5 +1,5 @@
-"""Classifying the headlines of a large directory: chunk by chunk, in worker
-processes, remembering every answer on disk.
+"""Classifying the headlines of a large directory chunk by chunk, remembering every
+answer on disk, inside the build's chunk jobs (run in worker processes when large).
 
 A classification depends only on the headline and on the classifier's own inputs
 (its code, rules, model and the libraries it calls), so :func:`classifier_digest`
@@ -15,27 +15,29 @@ import hashlib
 import json
 import multiprocessing
 import sqlite3
+import time
 import unicodedata
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from importlib.metadata import PackageNotFoundError, version
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from hikgraph.paths import cache_dir, data_dir, ontology_dir
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
-
     from hikgraph.classify import Classification
 
-# Below this many headlines to classify in one chunk, starting worker processes
-# costs more than it saves; once they run, a chunk with this many goes to them.
+P = TypeVar("P")
+R = TypeVar("R")
+
+# Below this many entries, starting worker processes costs more than it saves.
 PARALLEL_MIN = 4000
-PARALLEL_MIN_RUNNING = 200
-# Chunks in flight in the workers while the caller writes the previous ones.
+# Chunks queued for the workers beyond one each, so none waits while the caller
+# writes the previous results.
 _AHEAD = 2
 _FORMAT = "1"  # bump when the stored form of a classification changes
 
@@ -109,12 +111,17 @@ class ClassificationCache:
         folder = folder or cache_dir() / "classifications"
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{(digest or classifier_digest())[:24]}.sqlite"
-        for stale in folder.glob("*.sqlite"):
-            if stale.name != name:
+        for stale in folder.glob("*.sqlite*"):  # with their -wal and -shm files
+            if not stale.name.startswith(name):
                 with suppress(OSError):
                     stale.unlink()
         self.path = folder / name
         self._db = sqlite3.connect(self.path, timeout=60)
+        # A rebuildable cache: write-ahead logging without a sync per commit cannot
+        # corrupt it, and spares each chunk's commit an fsync, which, while the build
+        # writes gigabytes of dumps, waits for their pages too (seconds per build).
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS classification "
             "(headline TEXT PRIMARY KEY, result TEXT NOT NULL) WITHOUT ROWID"
@@ -146,21 +153,67 @@ class ClassificationCache:
         self._db.close()
 
 
-def _classify_part(headlines: list[str]) -> list[str]:
-    # Runs in a worker: the classifier was loaded by the parent before the fork.
+#: Classifications a process keeps decoded (or made) for the headlines it has seen:
+#: a large directory repeats headlines from chunk to chunk. Cleared when full, and
+#: kept for one classifier only.
+_MEMO_LIMIT = 200_000
+_memo: dict[str, tuple[str, Classification]] = {}
+_memo_of: list[object] = []  # the classifier the memo's answers come from
+
+
+def classify_chunk(
+    headlines: list[str], known: dict[str, str]
+) -> tuple[list[Classification], list[tuple[str, str]]]:
+    """Return the classification of each of *headlines*, and the (headline, JSON)
+    pairs of those not in *known* (the stored JSON of the others), to be cached.
+
+    Runs in a worker process or in the caller's; either way the answers are the same
+    (a stored classification decodes to the one the classifier gives).
+    """
     from hikgraph.classify import default_classifier
 
     classifier = default_classifier()
-    return [encode(classifier.classify(headline)) for headline in headlines]
+    if len(_memo) > _MEMO_LIMIT or _memo_of != [classifier]:
+        _memo.clear()
+        _memo_of[:] = [classifier]
+    made: dict[str, str] = {}
+    out: list[Classification] = []
+    for headline in headlines:
+        found = _memo.get(headline)
+        if found is None:
+            text = known.get(headline)
+            if text is None:
+                classification = classifier.classify(headline)
+                text = encode(classification)
+            else:
+                classification = decode(text)
+            found = _memo[headline] = (text, classification)
+        if headline not in known:
+            made[headline] = found[0]
+        out.append(found[1])
+    return out, list(made.items())
+
+
+def _run_chunk(
+    work: Callable[[P, list[Classification]], R],
+    payload: P,
+    headlines: list[str],
+    known: dict[str, str],
+) -> tuple[R, list[tuple[str, str]]]:
+    # One task of the workers (or of the caller, run in its process).
+    classifications, made = classify_chunk(headlines, known)
+    return work(payload, classifications), made
 
 
 class ClassificationStream:
-    """Classifies chunks of headlines in order, with the cache and, for large
-    chunks, worker processes that run ahead of the caller.
+    """Runs a job over chunks of entries, in order, each with the classifications of
+    its headlines: from the cache, or classified by the job's process and then cached.
 
-    Use as a context manager; :meth:`classify` yields one list of classifications per
-    chunk of headlines. :attr:`classified` counts the distinct headlines classified
-    now, :attr:`reused` the entries whose headline's classification was in the cache.
+    The jobs run in worker processes (forked, so they share the loaded classifier)
+    when there are enough entries (:meth:`start`), otherwise in the caller's process;
+    a job's result is the same either way. Use as a context manager. :attr:`classified`
+    counts the distinct headlines classified now (per chunk), :attr:`reused` the
+    entries whose headline's classification was in the cache.
     """
 
     def __init__(
@@ -168,79 +221,102 @@ class ClassificationStream:
     ) -> None:
         from hikgraph.classify import default_classifier
 
-        self._classifier = default_classifier()
+        default_classifier()  # loaded once, before any fork
         self._cache = cache
         self._workers = max(1, workers)
-        self._pool: Pool | None = None
+        self._pool: ProcessPoolExecutor | None = None
         self.classified = 0
         self.reused = 0
-        if start_workers and self._workers > 1:
+        self.seconds = 0.0  # spent in this process on the cache and on classifying
+        if start_workers:
             # Forked now, before the caller reads a large directory, the workers share
             # only the classifier with it: forked later, each would carry (and, as
             # its garbage collector touches them, copy) every record read so far.
             self._start_pool()
 
-    def _start_pool(self) -> Pool:
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("fork").Pool(self._workers)
-        return self._pool
+    @property
+    def processes(self) -> int:
+        """Return how many worker processes run the jobs (1: the caller's own)."""
+        return 1 if self._pool is None else self._workers
+
+    def start(self, entries: int) -> None:
+        """Start the worker processes if *entries* are enough to pay for them. Call
+        it before the caller starts threads of its own (a fork copies only one)."""
+        if entries >= PARALLEL_MIN:
+            gc.freeze()  # keep the collector off the pages the workers share
+            self._start_pool()
+            gc.unfreeze()
+
+    def _start_pool(self) -> None:
+        if self._pool is None and self._workers > 1:
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=multiprocessing.get_context("fork")
+            )
+            # A fork-based executor forks all its workers at the first submit: now,
+            # before the caller reads more or starts threads.
+            self._pool.submit(int).result()
 
     def __enter__(self) -> ClassificationStream:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._cache is not None:
             self._cache.close()
 
-    def classify(self, chunks: Iterable[list[str]]) -> Iterator[list[Classification]]:
-        """Yield, for each chunk of *chunks*, the classification of each headline."""
-        pending: deque[tuple[list[str], dict[str, str], list[AsyncResult[list[str]]], list[str]]]
-        pending = deque()
-        for chunk in chunks:
-            known = self._cache.get_many(chunk) if self._cache is not None else {}
-            missing = [h for h in dict.fromkeys(chunk) if h not in known]
-            self.reused += sum(1 for h in chunk if h in known)
-            futures = self._submit(missing)
-            pending.append((chunk, known, futures, missing))
-            while len(pending) > _AHEAD or (pending and not pending[-1][2]):
-                yield self._finish(*pending.popleft())
-        while pending:
-            yield self._finish(*pending.popleft())
-
-    def _submit(self, missing: list[str]) -> list[AsyncResult[list[str]]]:
-        least = PARALLEL_MIN if self._pool is None else PARALLEL_MIN_RUNNING
-        if len(missing) < least or self._workers < 2:
-            return []
-        if self._pool is None:
-            gc.freeze()  # see __init__: at least keep the collector off the shared pages
-            self._start_pool()
-            gc.unfreeze()
-        assert self._pool is not None
-        size = -(-len(missing) // self._workers)
-        return [
-            self._pool.apply_async(_classify_part, (missing[i : i + size],))
-            for i in range(0, len(missing), size)
-        ]
-
-    def _finish(
+    def map(
         self,
-        chunk: list[str],
-        known: dict[str, str],
-        futures: list[AsyncResult[list[str]]],
-        missing: list[str],
-    ) -> list[Classification]:
-        if futures:
-            results = [text for future in futures for text in future.get()]
-            decoded = {h: decode(text) for h, text in zip(missing, results, strict=True)}
-        else:
-            decoded = {h: self._classifier.classify(h) for h in missing}
-            results = [encode(decoded[h]) for h in missing] if self._cache is not None else []
-        self.classified += len(missing)
-        if self._cache is not None and missing:
-            self._cache.put_many(zip(missing, results, strict=True))
-        for headline, text in known.items():
-            decoded[headline] = decode(text)
-        return [decoded[headline] for headline in chunk]
+        work: Callable[[P, list[Classification]], R],
+        chunks: Iterable[tuple[list[str], P]],
+    ) -> Iterator[R]:
+        """Yield ``work(payload, classifications)`` for each (headlines, payload) of
+        *chunks*, in order; *work* must be a module-level function (it is sent to the
+        workers by name). Raises what *work* raises; :class:`BuildWorkerError` when a
+        worker process died.
+        """
+        pending: deque[Future[tuple[R, list[tuple[str, str]]]]] = deque()
+        for headlines, payload in chunks:
+            known = self._lookup(headlines)
+            if self._pool is None:
+                started = time.perf_counter()
+                classifications, made = classify_chunk(headlines, known)
+                self.seconds += time.perf_counter() - started
+                yield self._store((work(payload, classifications), made))
+                continue
+            pending.append(self._pool.submit(_run_chunk, work, payload, headlines, known))
+            while len(pending) > self._workers + _AHEAD:
+                yield self._store(self._result(pending.popleft()))
+        while pending:
+            yield self._store(self._result(pending.popleft()))
+
+    def _lookup(self, headlines: list[str]) -> dict[str, str]:
+        started = time.perf_counter()
+        known = self._cache.get_many(headlines) if self._cache is not None else {}
+        self.reused += sum(1 for h in headlines if h in known)
+        self.classified += sum(1 for h in dict.fromkeys(headlines) if h not in known)
+        self.seconds += time.perf_counter() - started
+        return known
+
+    def _result(
+        self, future: Future[tuple[R, list[tuple[str, str]]]]
+    ) -> tuple[R, list[tuple[str, str]]]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            raise BuildWorkerError(
+                "a worker process of the build died (out of memory?); nothing written"
+            ) from None
+
+    def _store(self, done: tuple[R, list[tuple[str, str]]]) -> R:
+        result, made = done
+        if self._cache is not None and made:
+            started = time.perf_counter()
+            self._cache.put_many(made)
+            self.seconds += time.perf_counter() - started
+        return result
+
+
+class BuildWorkerError(Exception):
+    """A worker process ended without finishing its job (killed, out of memory)."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 from rdflib import Graph
@@ -36,6 +37,7 @@ from hikgraph.model import (
 CONTEXT_FILE = "context.jsonld"
 _TYPE = RDF + "type"
 _TYPE_NODE = node(_TYPE)
+_PREDICATE = attrgetter("predicate")
 _STREAMED = ("hikgraph.nt", "hikgraph.ttl")
 
 
@@ -166,7 +168,8 @@ def describe_dump(dump: Dump, content: bytes, note: str | None = None) -> DumpFi
 
 
 class GraphCounts:
-    """The VoID statistics of a graph, counted one chunk of triples at a time.
+    """The VoID statistics of a graph, counted one chunk of triples at a time (or in
+    parts, joined with :meth:`merge`).
 
     The graph's triples must be distinct (each triple in one chunk only). Distinct
     subjects and objects need a set of every term, so they are counted only when
@@ -184,16 +187,34 @@ class GraphCounts:
     def add(self, chunk: list[Triple]) -> None:
         """Count the triples of *chunk*."""
         self.triples += len(chunk)
-        self._properties.update(t.predicate for t in chunk)
-        typed = [t for t in chunk if t.predicate == _TYPE_NODE]
+        predicates = list(map(_PREDICATE, chunk))
+        self._properties.update(predicates)
+        typed = [
+            t for t, predicate in zip(chunk, predicates, strict=True) if predicate == _TYPE_NODE
+        ]
         self._classes.update(t.object for t in typed)
         for triple in typed:
-            subject = str(triple.subject)[1:-1]  # our subjects are IRIs: <…>
-            if subject.startswith(ID) and "#" not in subject:
-                self._entities.add(subject)
+            subject = triple.subject
+            if isinstance(subject, NamedNode):
+                iri = subject.value
+                if iri.startswith(ID) and "#" not in iri:
+                    self._entities.add(iri)
         if self._subjects is not None and self._objects is not None:
             self._subjects.update(str(t.subject) for t in chunk)
             self._objects.update(str(t.object) for t in chunk)
+
+    def merge(self, other: GraphCounts) -> None:
+        """Add the counts of *other*, made of other triples of the same graph (e.g. one
+        chunk's, counted in a worker process)."""
+        self.triples += other.triples
+        self._properties.update(other._properties)
+        self._classes.update(other._classes)
+        self._entities.update(other._entities)
+        if self._subjects is not None and self._objects is not None:
+            if other._subjects is None or other._objects is None:
+                raise ValueError("cannot merge counts without distinct terms into counts with")
+            self._subjects.update(other._subjects)
+            self._objects.update(other._objects)
 
     @property
     def entities(self) -> int:
@@ -242,85 +263,74 @@ class _HashingWriter:
         return self._digest.hexdigest()
 
 
-class _TurtleBody:
-    """Passes on what Oxigraph's Turtle writer writes, minus its leading ``@prefix``
-    lines: the caller writes them itself, sorted (Oxigraph's order is its own)."""
-
-    def __init__(self, target: _HashingWriter) -> None:
-        self._target = target
-        self._pending = b""
-        self._passing = False
-
-    def write(self, data: bytes) -> int:
-        if self._passing:
-            return self._target.write(data)
-        self._pending += data
-        while not self._passing:
-            newline = self._pending.find(b"\n")
-            if newline < 0:
-                if len(self._pending) >= 8 and not self._pending.startswith(b"@prefix "):
-                    self.finish()
-                break
-            if self._pending.startswith(b"@prefix "):
-                self._pending = self._pending[newline + 1 :]
-            else:
-                self.finish()
-        return len(data)
-
-    def flush(self) -> None:
-        self._target.flush()
-
-    def finish(self) -> None:
-        """Write what is held back (call once the writer is done)."""
-        self._passing = True
-        if self._pending:
-            self._target.write(self._pending)
-            self._pending = b""
+#: Every hikgraph prefix, sorted by name: declared at the top of the Turtle dump.
+TURTLE_PREFIXES = dict(sorted(PREFIXES.items()))
 
 
-def write_dumps(
-    chunks: Iterable[list[Triple]],
-    folder: Path,
-    counts: GraphCounts,
-    on_ntriples: Callable[[bytes], None] | None = None,
-) -> tuple[DumpFile, DumpFile]:
-    """Write the N-Triples and Turtle dumps of the graph given as *chunks* of distinct
-    triples into *folder*, one chunk at a time, and count them into *counts*;
-    *on_ntriples* also gets each chunk's N-Triples (e.g. to load a store meanwhile).
+def turtle_header() -> bytes:
+    """Return the ``@prefix`` lines of the Turtle dump (every hikgraph prefix, sorted
+    by name) and the blank line that ends them."""
+    lines = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in TURTLE_PREFIXES.items())
+    return lines.encode() + b"\n"
 
-    Neither dump is held in memory. Triples keep the order of the chunks: N-Triples
-    one per line, Turtle with every hikgraph prefix declared and consecutive triples
-    of one subject grouped. Returns the N-Triples and Turtle :class:`DumpFile`.
+
+def serialize_chunk(triples: list[Triple]) -> tuple[bytes, bytes]:
+    """Return *triples* as N-Triples (one line each, in their order) and as the body of
+    the Turtle dump: no ``@prefix`` lines (see :func:`turtle_header`), consecutive
+    triples of one subject grouped.
+
+    The bodies of consecutive chunks join into the body one writer would make of all
+    their triples, provided no subject runs on from one chunk into the next; the
+    build's chunks end and start with different subjects (whole entries).
     """
-    nt_dump, ttl_dump = (next(d for d in DUMPS if d.filename == name) for name in _STREAMED)
-    with (
-        (folder / nt_dump.filename).open("wb") as nt_file,
-        (folder / ttl_dump.filename).open("wb") as ttl_file,
-    ):
-        nt = _HashingWriter(nt_file)
-        ttl = _HashingWriter(ttl_file)
+    ntriples = _serialize(triples, RdfFormat.N_TRIPLES)
+    turtle = _serialize(triples, RdfFormat.TURTLE, TURTLE_PREFIXES)
+    # Oxigraph declares every prefix first, in an order of its own; the dump's header
+    # is written once, sorted, by DumpWriter.
+    start = 0
+    while turtle.startswith(b"@prefix ", start):
+        start = turtle.index(b"\n", start) + 1
+    return ntriples, turtle[start:]
 
-        def triples() -> Iterator[Triple]:
-            for chunk in chunks:
-                lines = _serialize(chunk, RdfFormat.N_TRIPLES)
-                nt.write(lines)
-                if on_ntriples is not None:
-                    on_ntriples(lines)
-                counts.add(chunk)
-                yield from chunk
 
-        prefixes = dict(sorted(PREFIXES.items()))
-        ttl.write(
-            "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes.items()).encode()
-            + b"\n"
+class DumpWriter:
+    """Writes the N-Triples and Turtle dumps into *folder* from serialised chunks (see
+    :func:`serialize_chunk`), in the order given, keeping each file's size and SHA-256.
+
+    Use as a context manager; :meth:`write` one chunk at a time, then :meth:`files`.
+    Raises OSError when a file cannot be written.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._nt_dump, self._ttl_dump = (
+            next(d for d in DUMPS if d.filename == name) for name in _STREAMED
         )
-        body = _TurtleBody(ttl)
-        serialize(triples(), cast(BinaryIO, body), format=RdfFormat.TURTLE, prefixes=prefixes)
-        body.finish()
-    return (
-        DumpFile(nt_dump, nt.size, nt.sha256),
-        DumpFile(ttl_dump, ttl.size, ttl.sha256),
-    )
+        self._nt_file = (folder / self._nt_dump.filename).open("wb")
+        self._ttl_file = (folder / self._ttl_dump.filename).open("wb")
+        self._nt = _HashingWriter(self._nt_file)
+        self._ttl = _HashingWriter(self._ttl_file)
+        self._ttl.write(turtle_header())
+
+    def __enter__(self) -> DumpWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._nt_file.close()
+        self._ttl_file.close()
+
+    def write(self, ntriples: bytes, turtle_body: bytes) -> None:
+        """Append one chunk's N-Triples and Turtle body."""
+        self._nt.write(ntriples)
+        self._ttl.write(turtle_body)
+
+    def files(self) -> tuple[DumpFile, DumpFile]:
+        """Return the N-Triples and Turtle :class:`DumpFile` as written so far."""
+        self._nt.flush()
+        self._ttl.flush()
+        return (
+            DumpFile(self._nt_dump, self._nt.size, self._nt.sha256),
+            DumpFile(self._ttl_dump, self._ttl.size, self._ttl.sha256),
+        )
 
 
 def void_triples(

@@ -1,0 +1,76 @@
+"""One chunk of the graph's entries, made wherever it is cheapest (a worker process of
+the build, or the build's own): classified entries → triples → N-Triples and Turtle
+bytes, with what the build needs besides (VoID counts, the countries and evidence the
+headlines name, the triples of the sampled entries).
+
+The build writes the chunks' bytes in chunk order, so the dumps are the same whichever
+process made each chunk and however many there were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pyoxigraph import Triple
+
+from hikgraph.enrich import EnrichedEntry, PlannedEntry
+from hikgraph.export import GraphCounts, serialize_chunk
+from hikgraph.model import EvidenceKey, entry_evidence, entry_triples, node
+
+if TYPE_CHECKING:
+    from hikgraph.classify import Classification
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """The entries of one chunk and where they stand in the whole stream."""
+
+    entries: Sequence[PlannedEntry]
+    first: int  # the position of the first entry among all the graph's entries
+    step: int  # the entries at positions that are multiples of step are sampled
+    distinct: bool  # whether to count distinct subjects and objects (a small graph)
+    directory: str  # the IRI of the directory the entries are part of
+
+
+@dataclass
+class ChunkGraph:
+    """What one chunk of entries became."""
+
+    entries: int
+    ntriples: bytes
+    turtle: bytes  # the Turtle body, without the @prefix lines
+    counts: GraphCounts
+    mentioned: set[str]  # country codes the headlines name
+    evidence: set[EvidenceKey]  # the evidence behind the entries' topics and countries
+    sample: list[Triple]  # the triples of the sampled entries
+
+
+def make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGraph:
+    """Return the graph of *job*'s entries, each with its classification (in order).
+
+    Raises what :func:`hikgraph.model.entry_triples` raises for an entry it cannot
+    describe.
+    """
+    directory = node(job.directory)
+    triples: list[Triple] = []
+    sample: list[Triple] = []
+    mentioned: set[str] = set()
+    evidence: set[EvidenceKey] = set()
+    position = job.first
+    for planned, classification in zip(job.entries, classifications, strict=True):
+        enriched = EnrichedEntry(planned.entry, planned.slug, planned.outlet, classification)
+        made = entry_triples(enriched, directory)
+        triples.extend(made)
+        if position % job.step == 0:
+            sample.extend(made)
+        position += 1
+    # Entries with one headline share one classification object: each looked at once.
+    for classification in {id(c): c for c in classifications}.values():
+        mentioned.update(tag.code for tag in classification.countries)
+        evidence.update(entry_evidence(classification))
+    counts = GraphCounts(distinct=job.distinct)
+    counts.add(triples)
+    ntriples, turtle = serialize_chunk(triples)
+    return ChunkGraph(len(job.entries), ntriples, turtle, counts, mentioned, evidence, sample)
