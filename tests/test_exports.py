@@ -308,4 +308,4 @@ def test_shapes_catch_a_topic_without_evidence(built: Path, tmp_path: Path) -> N
     result = validate_file(broken)
     assert not result.conforms
     assert result.violations == 1
-    assert "has hik:evidence that indicates it" in result.report
+    assert "has no hik:evidence that indicates it" in result.report
