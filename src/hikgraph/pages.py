@@ -202,8 +202,8 @@ def render_resource(
         elif (
             isinstance(triple.object, NamedNode)
             and triple.object.value == iri
-            # A part of another resource (an assignment node) points here only as an
-            # echo of its resource's own link, which is listed already.
+            # A #part of another resource (e.g. a hash IRI of a third-party graph) points
+            # here only as an echo of its resource's own link, which is listed already.
             and not (isinstance(subject, NamedNode) and "#" in subject.value)
         ):
             inbound.append(triple)
