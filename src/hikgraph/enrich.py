@@ -9,12 +9,20 @@ as an :class:`EnrichedEntry`. Knows nothing of RDF.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from hikgraph.directory import CitingReport, CoverageReport, Directory, DirectoryError, Entry
+from hikgraph.directory import (
+    CitingReport,
+    CoverageReport,
+    Directory,
+    DirectoryError,
+    Entry,
+    collection_paused,
+)
 from hikgraph.registry import Outlet, Registry
 from hikgraph.slugs import cut_slug, slugify
 
@@ -70,26 +78,36 @@ class Plan:
     @cached_property
     def months(self) -> tuple[str, ...]:
         """Return the distinct months of the entries (``YYYY-MM``), oldest first."""
-        return tuple(sorted({e.entry.year_month for e in self.entries}))
+        # Formatted once per distinct month, not once per entry.
+        distinct = {(e.entry.year, e.entry.month) for e in self.entries}
+        return tuple(sorted(f"{year:04d}-{month:02d}" for year, month in distinct))
 
 
 def entry_slug(entry: Entry, outlet: Outlet | None) -> str:
     """Return the slug of *entry*: month, outlet and headline, e.g.
-    ``2022-05-al-jazeera-hikvision-sanctions-signal-uncharted-waters-from-uk-to``.
+    ``2022-04-associated-press-uk-concerns-raised-over-chinese-surveillance-camera-firm``
+    (a headline cut to 60 characters gets a digest of itself: ``…-from-uk-to-94a4a5``).
 
     It depends only on the entry's own month, outlet and headline, so an entry keeps
-    its IRI when a later edition adds months above it.
+    its IRI when a later edition adds months above it. Raises ValueError for a
+    headline with no letters or digits.
     """
-    full = slugify(entry.headline, max_length=10_000)
-    headline = cut_slug(full, _HEADLINE_SLUG_LENGTH)
-    if headline != full:
-        digest = hashlib.sha256(entry.headline.encode("utf-8")).hexdigest()[:6]
-        headline = f"{headline}-{digest}"
-    parts = [entry.year_month]
-    if outlet is not None:
-        parts.append(outlet.slug)
-    parts.append(headline)
-    return "-".join(parts)
+    return _joined_slug(entry.year_month, outlet, _headline_slug(entry.headline))
+
+
+def _headline_slug(headline: str) -> str:
+    full = slugify(headline, max_length=10_000)
+    cut = cut_slug(full, _HEADLINE_SLUG_LENGTH)
+    if cut != full:
+        digest = hashlib.sha256(headline.encode("utf-8")).hexdigest()[:6]
+        cut = f"{cut}-{digest}"
+    return cut
+
+
+def _joined_slug(year_month: str, outlet: Outlet | None, headline_slug: str) -> str:
+    if outlet is None:
+        return f"{year_month}-{headline_slug}"
+    return f"{year_month}-{outlet.slug}-{headline_slug}"
 
 
 def plan(directories: Iterable[Directory], registry: Registry) -> Plan:
@@ -99,22 +117,58 @@ def plan(directories: Iterable[Directory], registry: Registry) -> Plan:
     Entries are ordered newest month first, then by slug, whatever the order of the
     inputs. Two entries with one slug (the same outlet, month and headline) in one
     source raise :class:`DirectoryError` naming both lines; a later edition repeating
-    an entry is merged into it.
+    an entry is merged into it. Raises ValueError for a headline (or an unknown
+    outlet's name) with no letters or digits.
     """
     # Newest edition first, so an entry repeated by a later edition derives from it,
     # whatever order the sources were given in.
     directories = sorted(directories, key=lambda d: (d.metadata.published, d.source), reverse=True)
     if not directories:
         raise ValueError("no directory to enrich")
+    with collection_paused():
+        return _plan(directories, registry)
+
+
+def _plan(directories: list[Directory], registry: Registry) -> Plan:
     newest = directories[0]
     by_slug: dict[str, PlannedEntry] = {}
-    outlets: dict[str, Outlet] = {}
-    spellings: dict[str, set[str]] = {}
+    # The entries kept, by month (year, month): each month is sorted by slug at the
+    # end, which is the order of the plan without a sort key made for every entry.
+    by_month: dict[tuple[int, int], list[PlannedEntry]] = {}
+    # A large directory repeats a few thousand outlet spellings and many headlines:
+    # each is resolved or slugged once. Outlets are compared by value, so sharing
+    # one resolved Outlet between the entries of a spelling changes nothing.
+    resolved: dict[str, Outlet] = {}
+    headline_slugs: dict[str, str] = {}
+    # The outlet spellings of the entries kept, in the order first kept (a dict as an
+    # ordered set): the outlets and their spellings are read from it at the end.
+    kept_spellings: dict[str, None] = {}
+    year: int | None = None
+    month: int | None = None
+    year_month = ""
+    kept_in_month: list[PlannedEntry] = []
     for directory in directories:
-        for entry, outlet in _resolved(directory.entries, registry):
-            slug = entry_slug(entry, outlet)
-            if slug in by_slug:
-                other = by_slug[slug].entry
+        for entry in directory.entries:
+            raw = entry.outlet
+            outlet: Outlet | None = None
+            if raw is not None:
+                outlet = resolved.get(raw)
+                if outlet is None:
+                    outlet = resolved[raw] = registry.resolve(raw)
+            if entry.month != month or entry.year != year:  # entries come month by month
+                year, month, year_month = entry.year, entry.month, entry.year_month
+                kept_in_month = by_month.setdefault((year, month), [])
+            headline_slug = headline_slugs.get(entry.headline)
+            if headline_slug is None:
+                headline_slug = headline_slugs[entry.headline] = _headline_slug(entry.headline)
+            if outlet is None:  # as _joined_slug, inline: it runs once per entry
+                slug = f"{year_month}-{headline_slug}"
+            else:
+                slug = f"{year_month}-{outlet.slug}-{headline_slug}"
+            planned = PlannedEntry(entry, slug, outlet)
+            kept = by_slug.setdefault(slug, planned)
+            if kept is not planned:
+                other = kept.entry
                 if (other.source, other.line) != (entry.source, entry.line) and _same_edition_line(
                     other, entry
                 ):
@@ -124,16 +178,22 @@ def plan(directories: Iterable[Directory], registry: Registry) -> Plan:
                         f"duplicate of the entry at {other.source}:{other.line}",
                     )
                 continue
-            if outlet is not None:
-                outlets.setdefault(outlet.slug, outlet)
-                spellings.setdefault(outlet.slug, set()).add(entry.outlet or "")
-            by_slug[slug] = PlannedEntry(entry, slug, outlet)
+            if raw is not None:
+                kept_spellings[raw] = None
+            kept_in_month.append(planned)
+    entries = [
+        planned
+        for key in sorted(by_month, reverse=True)  # newest month first
+        for planned in sorted(by_month[key], key=attrgetter("slug"))
+    ]
+    outlets: dict[str, Outlet] = {}
+    spellings: dict[str, set[str]] = {}
+    for raw in kept_spellings:
+        outlet = resolved[raw]
+        outlets.setdefault(outlet.slug, outlet)
+        spellings.setdefault(outlet.slug, set()).add(raw)
     ipvm = registry.resolve(IPVM_OUTLET)
     outlets.setdefault(ipvm.slug, ipvm)
-    entries = sorted(
-        by_slug.values(),
-        key=lambda e: (-e.entry.year, -e.entry.month, e.slug),
-    )
     coverage: dict[str, CoverageReport] = {}
     citing: dict[str, CitingReport] = {}
     for directory in directories:
@@ -150,13 +210,6 @@ def plan(directories: Iterable[Directory], registry: Registry) -> Plan:
         coverage=tuple(sorted(coverage.values(), key=lambda c: c.title)),
         citing=tuple(sorted(citing.values(), key=lambda c: (c.published, c.title))),
     )
-
-
-def _resolved(
-    entries: Iterable[Entry], registry: Registry
-) -> Iterator[tuple[Entry, Outlet | None]]:
-    for entry in entries:
-        yield entry, registry.resolve(entry.outlet) if entry.outlet is not None else None
 
 
 def _same_edition_line(first: Entry, second: Entry) -> bool:

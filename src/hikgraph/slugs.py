@@ -7,6 +7,11 @@ import unicodedata
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ANNOTATION = re.compile(r"\s*\[[^\]]*\]\s*$")
+_LEADING_THE = re.compile(r"^the\s+")
+_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# Every other ASCII character becomes a space, so str.split() finds the runs
+# _NON_ALNUM would replace: half the time of the regex on ASCII text.
+_ASCII_TO_SPACE = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in _SLUG_CHARS})
 
 
 def ascii_fold(text: str) -> str:
@@ -22,7 +27,11 @@ def slugify(text: str, max_length: int = 80) -> str:
 
     Raises ValueError when *text* has no letters or digits to make a slug from.
     """
-    slug = _NON_ALNUM.sub("-", ascii_fold(text)).strip("-")
+    folded = ascii_fold(text)
+    if folded.isascii():
+        slug = "-".join(folded.translate(_ASCII_TO_SPACE).split())
+    else:  # what is left of non-Latin script is no slug character either
+        slug = _NON_ALNUM.sub("-", folded).strip("-")
     if not slug:
         raise ValueError(f"cannot make a slug from {text!r}: no letters or digits")
     return cut_slug(slug, max_length)
@@ -43,5 +52,5 @@ def name_key(name: str) -> str:
     key, "Aktualne [Czech]" and "Aktuálně" too; "Wired" and "Wired Italia" do not.
     """
     folded = ascii_fold(_ANNOTATION.sub("", name)).strip()
-    folded = re.sub(r"^the\s+", "", folded)
+    folded = _LEADING_THE.sub("", folded)
     return _NON_ALNUM.sub("", folded)
