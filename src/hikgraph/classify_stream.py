@@ -14,6 +14,7 @@ import gc
 import hashlib
 import json
 import multiprocessing
+import os
 import sqlite3
 import time
 import unicodedata
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -105,7 +107,11 @@ def decode(text: str) -> Classification:
 
 class ClassificationCache:
     """Classifications kept in an SQLite file per classifier digest under the cache
-    folder (``HIKGRAPH_CACHE_DIR``); files of other digests are removed on open."""
+    folder (``HIKGRAPH_CACHE_DIR``); files of other digests are removed on open.
+
+    Several processes may use one file at once (each with its own
+    :meth:`reopen`-ed connection): readers do not wait for the writer.
+    """
 
     def __init__(self, folder: Path | None = None, digest: str | None = None) -> None:
         folder = folder or cache_dir() / "classifications"
@@ -115,18 +121,30 @@ class ClassificationCache:
             if not stale.name.startswith(name):
                 with suppress(OSError):
                     stale.unlink()
-        self.path = folder / name
-        self._db = sqlite3.connect(self.path, timeout=60)
-        # A rebuildable cache: write-ahead logging without a sync per commit cannot
-        # corrupt it, and spares each chunk's commit an fsync, which, while the build
-        # writes gigabytes of dumps, waits for their pages too (seconds per build).
+        self._open(folder / name)
+
+    @classmethod
+    def reopen(cls, path: Path) -> ClassificationCache:
+        """Return a new connection to the cache file at *path* (e.g. in a worker
+        process: a connection must not be used on both sides of a fork)."""
+        cache = cls.__new__(cls)
+        cache._open(path)
+        return cache
+
+    def _open(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=60)
+        # A rebuildable cache (deleting it is always safe): write-ahead logging lets
+        # the workers read while one writes, and no sync per commit spares each
+        # chunk an fsync, which, while the build writes gigabytes of dumps, waits for
+        # their dirty pages too (seconds per build).
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS classification "
-            "(headline TEXT PRIMARY KEY, result TEXT NOT NULL) WITHOUT ROWID"
-        )
-        self._db.commit()
+        self._db.execute("PRAGMA synchronous=OFF")
+        with self._db:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS classification "
+                "(headline TEXT PRIMARY KEY, result TEXT NOT NULL) WITHOUT ROWID"
+            )
 
     def get_many(self, headlines: Iterable[str]) -> dict[str, str]:
         """Return the stored classification (JSON) of each of *headlines* known."""
@@ -161,19 +179,30 @@ _memo: dict[str, tuple[str, Classification]] = {}
 _memo_of: list[object] = []  # the classifier the memo's answers come from
 
 
+@dataclass(frozen=True)
+class ChunkCounts:
+    """How the headlines of one chunk were classified."""
+
+    classified: int  # distinct headlines not in the cache, classified now
+    reused: int  # headlines whose classification was in the cache
+    seconds: float  # spent on the cache and classifying
+
+
 def classify_chunk(
-    headlines: list[str], known: dict[str, str]
-) -> tuple[list[Classification], list[tuple[str, str]]]:
-    """Return the classification of each of *headlines*, and the (headline, JSON)
-    pairs of those not in *known* (the stored JSON of the others), to be cached.
+    headlines: list[str], cache: ClassificationCache | None
+) -> tuple[list[Classification], ChunkCounts]:
+    """Return the classification of each of *headlines*, from *cache* or classified
+    now (and then stored in *cache*), and how many were which.
 
     Runs in a worker process or in the caller's; either way the answers are the same
     (a stored classification decodes to the one the classifier gives).
     """
     from hikgraph.classify import default_classifier
 
+    started = time.perf_counter()
+    known = cache.get_many(headlines) if cache is not None else {}
     classifier = default_classifier()
-    if len(_memo) > _MEMO_LIMIT or _memo_of != [classifier]:
+    if len(_memo) > _MEMO_LIMIT or not _memo_of or _memo_of[0] is not classifier:
         _memo.clear()
         _memo_of[:] = [classifier]
     made: dict[str, str] = {}
@@ -191,18 +220,35 @@ def classify_chunk(
         if headline not in known:
             made[headline] = found[0]
         out.append(found[1])
-    return out, list(made.items())
+    if cache is not None and made:
+        cache.put_many(made.items())
+    reused = sum(1 for h in headlines if h in known)
+    return out, ChunkCounts(len(made), reused, time.perf_counter() - started)
+
+
+#: This process's connection to each cache file, opened on first use (a worker
+#: forked by the build opens its own).
+_connections: dict[tuple[int, Path], ClassificationCache] = {}
+
+
+def _connection(path: Path) -> ClassificationCache:
+    key = (os.getpid(), path)
+    if key not in _connections:
+        _connections[key] = ClassificationCache.reopen(path)
+    return _connections[key]
 
 
 def _run_chunk(
     work: Callable[[P, list[Classification]], R],
     payload: P,
     headlines: list[str],
-    known: dict[str, str],
-) -> tuple[R, list[tuple[str, str]]]:
-    # One task of the workers (or of the caller, run in its process).
-    classifications, made = classify_chunk(headlines, known)
-    return work(payload, classifications), made
+    cache_path: Path | None,
+) -> tuple[R, ChunkCounts]:
+    # One task of the workers: the cache is read and written here, not by the
+    # caller, whose one thread writes every chunk's bytes.
+    cache = _connection(cache_path) if cache_path is not None else None
+    classifications, counts = classify_chunk(headlines, cache)
+    return work(payload, classifications), counts
 
 
 class ClassificationStream:
@@ -276,32 +322,21 @@ class ClassificationStream:
         workers by name). Raises what *work* raises; :class:`BuildWorkerError` when a
         worker process died.
         """
-        pending: deque[Future[tuple[R, list[tuple[str, str]]]]] = deque()
+        pending: deque[Future[tuple[R, ChunkCounts]]] = deque()
+        cache_path = self._cache.path if self._cache is not None else None
         for headlines, payload in chunks:
-            known = self._lookup(headlines)
             if self._pool is None:
-                started = time.perf_counter()
-                classifications, made = classify_chunk(headlines, known)
-                self.seconds += time.perf_counter() - started
-                yield self._store((work(payload, classifications), made))
+                classifications, counts = classify_chunk(headlines, self._cache)
+                self.seconds += counts.seconds
+                yield self._count((work(payload, classifications), counts))
                 continue
-            pending.append(self._pool.submit(_run_chunk, work, payload, headlines, known))
+            pending.append(self._pool.submit(_run_chunk, work, payload, headlines, cache_path))
             while len(pending) > self._workers + _AHEAD:
-                yield self._store(self._result(pending.popleft()))
+                yield self._count(self._result(pending.popleft()))
         while pending:
-            yield self._store(self._result(pending.popleft()))
+            yield self._count(self._result(pending.popleft()))
 
-    def _lookup(self, headlines: list[str]) -> dict[str, str]:
-        started = time.perf_counter()
-        known = self._cache.get_many(headlines) if self._cache is not None else {}
-        self.reused += sum(1 for h in headlines if h in known)
-        self.classified += sum(1 for h in dict.fromkeys(headlines) if h not in known)
-        self.seconds += time.perf_counter() - started
-        return known
-
-    def _result(
-        self, future: Future[tuple[R, list[tuple[str, str]]]]
-    ) -> tuple[R, list[tuple[str, str]]]:
+    def _result(self, future: Future[tuple[R, ChunkCounts]]) -> tuple[R, ChunkCounts]:
         try:
             return future.result()
         except BrokenProcessPool:
@@ -309,12 +344,10 @@ class ClassificationStream:
                 "a worker process of the build died (out of memory?); nothing written"
             ) from None
 
-    def _store(self, done: tuple[R, list[tuple[str, str]]]) -> R:
-        result, made = done
-        if self._cache is not None and made:
-            started = time.perf_counter()
-            self._cache.put_many(made)
-            self.seconds += time.perf_counter() - started
+    def _count(self, done: tuple[R, ChunkCounts]) -> R:
+        result, counts = done
+        self.classified += counts.classified
+        self.reused += counts.reused
         return result
 
 
