@@ -138,3 +138,39 @@ def test_malformed_countries(tmp_path: Path) -> None:
     missing_column = write(tmp_path / "c2.csv", "code,name\nGB,x\n")
     with pytest.raises(RegistryError, match="missing columns wikidata"):
         load_registry(outlets, missing_column)
+
+
+def test_a_name_in_another_script_is_its_own_outlet_not_caixin() -> None:
+    # Caixin's registry alias "财新" has no Latin letters; other such names used to
+    # share its empty key and so resolved to Caixin.
+    registry = load_registry()
+    assert registry.resolve("财新").slug == "caixin"
+    other = registry.resolve("中文媒体")
+    assert other.slug != "caixin" and not other.reviewed
+    assert other.name == "中文媒体"
+    assert registry.resolve("中文媒体") == other  # the same slug every time
+    with pytest.raises(ValueError, match="no letters or digits"):
+        registry.resolve("!!!")
+
+
+def test_a_headline_or_outlet_without_letters_fails_the_plan_at_its_line(tmp_path: Path) -> None:
+    from hikgraph.directory import DirectoryError
+    from hikgraph.enrich import plan
+
+    text = (
+        "Hikvision Global News Reports Directory\n\n"
+        "By IPVM Team, Published May 13, 2022, 07:40am EDT\n\n"
+        "May 2022\n\n"
+        "中文媒体: 海康威视被列入实体清单\n\n"
+        "!!!: Hikvision results\n"
+    )
+    source = tmp_path / "directory.txt"
+    source.write_text(text, encoding="utf-8")
+    with pytest.raises(DirectoryError) as caught:
+        plan([read_directory(source)], load_registry())
+    assert caught.value.line == 9
+    assert "'!!!'" in str(caught.value)
+    source.write_text(text.replace("!!!: Hikvision results\n", ""), encoding="utf-8")
+    (entry,) = plan([read_directory(source)], load_registry()).entries
+    assert entry.outlet is not None and entry.outlet.name == "中文媒体"
+    assert entry.slug.startswith(f"2022-05-{entry.outlet.slug}-u")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
+
 from hikgraph.slugs import ascii_fold, cut_slug, slugify
 
 
@@ -32,3 +34,13 @@ def test_cut_slug_cuts_at_a_word_boundary() -> None:
     assert cut_slug(slug, 100) == slug
     assert cut_slug(slug, 25) == "hikvision-sanctions"
     assert cut_slug("abcdefghij", 4) == "abcd"
+
+
+def test_text_in_another_script_gets_a_digest_slug() -> None:
+    slug = slugify("海康威视被列入实体清单")
+    assert len(slug) == 13 and slug[0] == "u" and int(slug[1:], 16) >= 0
+    assert slugify("海康威视被列入实体清单") == slug
+    assert slugify("中文媒体") != slug
+    assert slugify("Hikvision 海康威视") == "hikvision"  # Latin letters win, as before
+    with pytest.raises(ValueError):
+        slugify("!!! ???")

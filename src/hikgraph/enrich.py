@@ -154,13 +154,20 @@ def _plan(directories: list[Directory], registry: Registry) -> Plan:
             if raw is not None:
                 outlet = resolved.get(raw)
                 if outlet is None:
-                    outlet = resolved[raw] = registry.resolve(raw)
+                    try:
+                        outlet = resolved[raw] = registry.resolve(raw)
+                    except ValueError as error:  # a name with no letters: "!!!"
+                        raise DirectoryError(entry.source, entry.line, str(error)) from None
             if entry.month != month or entry.year != year:  # entries come month by month
                 year, month, year_month = entry.year, entry.month, entry.year_month
                 kept_in_month = by_month.setdefault((year, month), [])
             headline_slug = headline_slugs.get(entry.headline)
             if headline_slug is None:
-                headline_slug = headline_slugs[entry.headline] = _headline_slug(entry.headline)
+                try:
+                    headline_slug = _headline_slug(entry.headline)
+                except ValueError as error:
+                    raise DirectoryError(entry.source, entry.line, str(error)) from None
+                headline_slugs[entry.headline] = headline_slug
             if outlet is None:  # as _joined_slug, inline: it runs once per entry
                 slug = f"{year_month}-{headline_slug}"
             else:

@@ -79,7 +79,8 @@ class Registry:
         A name whose normalised key matches no alias gives a new outlet, marked
         ``reviewed=False``, named as written (less any "[annotation]").
         """
-        outlet = self._by_key.get(name_key(raw_name))
+        key = name_key(raw_name)
+        outlet = self._by_key.get(key) if key else None  # "!!!" names no outlet
         if outlet is not None:
             return outlet
         name = _ANNOTATION.sub("", raw_name).strip() or raw_name.strip()
@@ -111,6 +112,8 @@ def load_registry(outlets_csv: Path | None = None, countries_csv: Path | None = 
     for outlet in outlets:
         for alias in (outlet.name, *outlet.aliases):
             key = name_key(alias)
+            if not key:
+                continue  # nothing to match a spelling by
             other = by_key.get(key)
             if other is not None and other.slug != outlet.slug:
                 raise RegistryError(

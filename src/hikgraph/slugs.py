@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -25,7 +26,8 @@ def ascii_fold(text: str) -> str:
 def slugify(text: str, max_length: int = 80) -> str:
     """Return a lowercase kebab-case ASCII slug of *text*, cut at a word boundary.
 
-    Raises ValueError when *text* has no letters or digits to make a slug from.
+    Text in another script only (no Latin letter or digit) gets "u" and twelve hex
+    digits of its SHA-256. Raises ValueError when *text* has no letters or digits.
     """
     folded = ascii_fold(text)
     if folded.isascii():
@@ -33,6 +35,8 @@ def slugify(text: str, max_length: int = 80) -> str:
     else:  # what is left of non-Latin script is no slug character either
         slug = _NON_ALNUM.sub("-", folded).strip("-")
     if not slug:
+        if any(char.isalnum() for char in text):  # letters of another script: "中文媒体"
+            return "u" + hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:12]
         raise ValueError(f"cannot make a slug from {text!r}: no letters or digits")
     return cut_slug(slug, max_length)
 
@@ -53,4 +57,7 @@ def name_key(name: str) -> str:
     """
     folded = ascii_fold(_ANNOTATION.sub("", name)).strip()
     folded = _LEADING_THE.sub("", folded)
-    return _NON_ALNUM.sub("", folded)
+    key = _NON_ALNUM.sub("", folded)
+    if not key:  # no Latin letters or digits ("财新"): keep the letters of its own script
+        key = "".join(char for char in folded if char.isalnum())
+    return key
