@@ -98,7 +98,7 @@ Example:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes that classify a large directory's headlines [default: CPU count].",
+    help="Processes that classify and serialise a large directory [default: CPU count].",
 )
 @click.option(
     "--json-summary",
