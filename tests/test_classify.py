@@ -618,3 +618,35 @@ def test_malformed_rule_files_raise_value_error_naming_file_and_line(
     _replace(paths[which], old, new)
     with pytest.raises(ValueError, match=message):
         Classifier.load(*paths)
+
+
+# Languages the word lists do not know, and English headlines with next to no English
+# function word: the statistical identifier decides the first, never the second. The
+# language of each is decided by reading it (labelling guide, section 3).
+@pytest.mark.parametrize(
+    ("headline", "language"),
+    [
+        ("Polisen byter ut kinesiska kameror mot svenska", "sv"),
+        ("Rząd wymieni chińskie kamery w urzędach", "pl"),
+        ("Kommunen fjerner kinesiske overvågningskameraer", "da"),
+        ("Чиновники отказываются от камер Hikvision", "ru"),
+        ("Hikvision kameraları belediyelerden kaldırılıyor", "tr"),
+        ("FCC Bans Hikvision", "en"),
+        ("Hikvision Earnings Slump", "en"),
+        ("Xinjiang Camps Surveillance Revealed", "en"),
+        ("Hikvision Backdoor Confirmed", "en"),
+    ],
+)
+def test_languages_beyond_the_word_lists(
+    classifier: Classifier, headline: str, language: str
+) -> None:
+    assert classifier.classify(headline).language == language
+
+
+def test_the_identifier_answers_only_listed_languages_and_english_when_unsure() -> None:
+    from hikgraph.classify import IDENTIFIED_LANGUAGES, identify_language
+
+    # Spanish, not Aragonese (which the identifier's full model would say).
+    assert identify_language("Hikvision gana un contrato millonario con Interior") == "es"
+    assert identify_language("Hikvision") in IDENTIFIED_LANGUAGES
+    assert identify_language("12345 !!!") == "en"

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from hikgraph.classify_gate import Gate, required_groups
 from hikgraph.classify_rules import (
@@ -240,7 +241,7 @@ class Classifier:
                 topics[tag.topic] = tuple([evidence(pair) for pair in pairs])
         countries = self._country_rules.match(headline, text, lowered, words, opened)
         return Classification(
-            language=self._language(weights),
+            language=self._language(weights, headline),
             topics=tuple([TopicTag(topic, topics[topic]) for topic in sorted(topics)]),
             countries=tuple(
                 [
@@ -280,19 +281,63 @@ class Classifier:
         self._runs[run] = facts
         return facts
 
-    def _language(self, weights: list[tuple[str, float]]) -> str:
+    def _language(self, weights: list[tuple[str, float]], headline: str) -> str:
         """Return the language the (language, weight) pairs of a headline's words, in
-        reading order, point to (English unless another clearly wins)."""
+        reading order, point to (English unless another clearly wins). A headline with
+        next to no English word that no listed language claims is given to the
+        statistical identifier (see :func:`identify_language`)."""
         scores: dict[str, float] = {}
         for language, weight in weights:
             scores[language] = scores.get(language, 0.0) + weight
         english = scores.pop(DEFAULT_LANGUAGE, 0.0)
-        if not scores:
-            return DEFAULT_LANGUAGE
-        best = min(scores, key=lambda language: (-scores[language], language))
-        if scores[best] >= _LANGUAGE_THRESHOLD and scores[best] > english:
-            return best
+        if scores:
+            best = min(scores, key=lambda language: (-scores[language], language))
+            if scores[best] >= _LANGUAGE_THRESHOLD and scores[best] > english:
+                return best
+        if english < _ENGLISH_FLOOR:
+            return identify_language(headline)
         return DEFAULT_LANGUAGE
+
+
+# The languages of national news media that the identifier may answer. Minority
+# languages it confuses with big neighbours on a short headline (Aragonese for Spanish,
+# Luxembourgish for German) are left out.
+IDENTIFIED_LANGUAGES = tuple(
+    "ar bg bn ca cs cy da de el en es et eu fa fi fr ga gl he hi hr hu hy id is it ja ka kk "
+    "ko lt lv mk ms nb nl nn no pl pt ro ru sk sl sq sr sv sw ta th tl tr uk ur vi zh".split()
+)
+# Below this weight of English words a headline may be in a language the word lists
+# do not know (Polish, Swedish, …). The identifier then decides when its best guess
+# holds at least half the probability, or when English holds almost none (Danish and
+# Norwegian split the probability between them).
+_ENGLISH_FLOOR = 0.5
+_IDENTIFIED_MIN_PROBABILITY = 0.5
+_ENGLISH_MAX_PROBABILITY = 0.05
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    # The model ships inside the package (py3langid/data/model.npz.xz): nothing is fetched.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(
+        [code for code in IDENTIFIED_LANGUAGES if code in identifier.nb_classes]
+    )
+    return identifier
+
+
+def identify_language(headline: str) -> str:
+    """Return the language py3langid (langid.py's model, offline) finds in *headline*
+    among :data:`IDENTIFIED_LANGUAGES`, or English when it is not sure."""
+    if not _WORDS.search(headline):  # no letters: nothing to tell a language by
+        return DEFAULT_LANGUAGE
+    ranked = _identifier().rank(headline)  # [(language, probability)], most likely first
+    english = next((p for language, p in ranked if language == DEFAULT_LANGUAGE), 0.0)
+    language, probability = next((pair for pair in ranked if pair[0] != DEFAULT_LANGUAGE))
+    if probability >= _IDENTIFIED_MIN_PROBABILITY or english < _ENGLISH_MAX_PROBABILITY:
+        return str(language)
+    return DEFAULT_LANGUAGE
 
 
 @lru_cache(maxsize=1)

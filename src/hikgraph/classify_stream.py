@@ -62,7 +62,7 @@ def classifier_digest() -> str:
     ]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for library in ("snowballstemmer", "PyStemmer"):
+    for library in ("snowballstemmer", "PyStemmer", "py3langid"):
         with suppress(PackageNotFoundError):
             digest.update(f"{library}={version(library)}\0".encode())
     digest.update(f"unicode={unicodedata.unidata_version}".encode())
