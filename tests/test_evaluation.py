@@ -173,20 +173,20 @@ def test_stats_quality_never_reads_a_sealed_file(tmp_path: Path) -> None:
     header = ["headline", "topics", "countries", "language", "split"]
     _write(tmp_path / "a.csv", [header, ["Hikvision shares fall", "investment", "", "en", "x"]])
     # Malformed on purpose: reading it would raise ValueError.
-    _write(tmp_path / "sealed-batch4.csv", [["nothing", "here"], ["", ""]])
+    _write(tmp_path / "sealed-batch9.csv", [["nothing", "here"], ["", ""]])
     reports = classifier_quality(tmp_path)
     assert [(Path(r.source).name, r.split) for r in reports] == [("a.csv", "x")]
     assert split_role(reports[0].source, "x") == "not used in training"
     # Asked for, the sealed sets are read (and a malformed one is an error, not skipped).
-    with pytest.raises(ValueError, match=r"sealed-batch4\.csv"):
+    with pytest.raises(ValueError, match=r"sealed-batch9\.csv"):
         classifier_quality(tmp_path, sealed=True)
     _write(
-        tmp_path / "sealed-batch4.csv",
-        [header, ["Hikvision profit falls", "investment", "", "en", "batch4"]],
+        tmp_path / "sealed-batch9.csv",
+        [header, ["Hikvision profit falls", "investment", "", "en", "batch9"]],
     )
     sealed = classifier_quality(tmp_path, sealed=True)
-    assert [Path(r.source).name for r in sealed] == ["a.csv", "sealed-batch4.csv"]
-    assert split_role(sealed[1].source, "batch4").startswith("sealed test set")
+    assert [Path(r.source).name for r in sealed] == ["a.csv", "sealed-batch9.csv"]
+    assert split_role(sealed[1].source, "batch9").startswith("sealed test set")
 
 
 def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
@@ -201,6 +201,7 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     quality = json.loads(result.output)["classifier_quality"]
     found = {(Path(q["labels"]).name, q["split"]): q["role"] for q in quality}
     assert found[("train-2026.csv", "train2026")] == "training: model trained on it"
+    assert found[("train-2026b.csv", "train2026b")] == "training: model trained on it"
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
     assert not any(name.startswith("sealed-") for name, _ in found)
@@ -322,7 +323,7 @@ def test_cross_validation_is_recorded_with_the_model() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="grouped cross-validation (rules ∪ model on held-out folds of batch3 and "
-    "train2026) gives topics micro-F1 0.834 (P 0.86, R 0.81; rules alone 0.758), and the "
+    "train2026) gives topics micro-F1 0.843 (P 0.90, R 0.79) after round 5, and the "
     "round-4 rule fixes were made from errors on those splits: short of the 0.90 target; "
     "see docs/labelling-guide.md, section 5",
 )
@@ -331,3 +332,11 @@ def test_topics_reach_the_target_in_cross_validation() -> None:
 
     cv = json.loads(MODEL.read_text(encoding="utf-8"))["training"]["cross_validation"]
     assert cv["rules+model"] >= 0.90
+
+
+def test_a_spent_sealed_set_is_not_called_an_honest_estimate() -> None:
+    from hikgraph.evaluation import SEALED_ROLE, split_role
+
+    assert split_role("data/labels/sealed-batch4.csv", "batch4").startswith("a spent sealed set")
+    assert split_role("data/labels/sealed-batch9.csv", "batch9") == SEALED_ROLE
+    assert split_role("data/labels/other.csv", "x") == "not used in training"

@@ -302,9 +302,11 @@ class Classifier:
 # The languages of national news media that the identifier may answer. Minority
 # languages it confuses with big neighbours on a short headline (Aragonese for Spanish,
 # Luxembourgish for German) are left out.
-IDENTIFIED_LANGUAGES = tuple(
-    "ar bg bn ca cs cy da de el en es et eu fa fi fr ga gl he hi hr hu hy id is it ja ka kk "
-    "ko lt lv mk ms nb nl nn no pl pt ro ru sk sl sq sr sv sw ta th tl tr uk ur vi zh".split()
+IDENTIFIED_LANGUAGES = (
+    *("ar", "bg", "bn", "ca", "cs", "cy", "da", "de", "el", "en", "es", "et", "eu", "fa"),
+    *("fi", "fr", "ga", "gl", "he", "hi", "hr", "hu", "hy", "id", "is", "it", "ja", "ka"),
+    *("kk", "ko", "lt", "lv", "mk", "ms", "nb", "nl", "nn", "no", "pl", "pt", "ro", "ru"),
+    *("sk", "sl", "sq", "sr", "sv", "sw", "ta", "th", "tl", "tr", "uk", "ur", "vi", "zh"),
 )
 # Below this weight of English words a headline may be in a language the word lists
 # do not know (Polish, Swedish, …). The identifier then decides when its best guess
@@ -334,7 +336,7 @@ def identify_language(headline: str) -> str:
         return DEFAULT_LANGUAGE
     ranked = _identifier().rank(headline)  # [(language, probability)], most likely first
     english = next((p for language, p in ranked if language == DEFAULT_LANGUAGE), 0.0)
-    language, probability = next((pair for pair in ranked if pair[0] != DEFAULT_LANGUAGE))
+    language, probability = next(pair for pair in ranked if pair[0] != DEFAULT_LANGUAGE)
     if probability >= _IDENTIFIED_MIN_PROBABILITY or english < _ENGLISH_MAX_PROBABILITY:
         return str(language)
     return DEFAULT_LANGUAGE

@@ -241,10 +241,10 @@ def stats(
 
     With --topics, also the classifier's quality on each labelled split, each marked
     with what it is: the topic model is trained on every split of seed.csv,
-    unseen.csv (batch1-3) and train-2026.csv, so all of them are training data and
-    none is an honest estimate. The honest figures are the grouped cross-validation
-    recorded in data/topic-model.json and the sealed test set (--sealed, scored
-    once); docs/labelling-guide.md keeps the history.
+    unseen.csv (batch1-3), train-2026.csv and train-2026b.csv, so all of them are
+    training data and none is an honest estimate. The honest figures are the
+    grouped cross-validation recorded in data/topic-model.json and the sealed test
+    set (--sealed, scored once); docs/labelling-guide.md keeps the history.
     """
     from hikgraph.paths import data_dir, default_exports_dir
     from hikgraph.stats import (
