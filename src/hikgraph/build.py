@@ -1,14 +1,16 @@
 """The main job: source texts → records → enriched records → triples → exports.
 
 :func:`build` plans the entries, then streams them a chunk at a time through the
-classifier, the triple maker and the N-Triples and Turtle writers into a staging
-folder; loads the query store; validates the graph (or an even sample of a large one)
-with SHACL; draws the network; and only then moves the files into the output folder,
-so a failed build leaves the previous exports as they were.
+classifier, the triple maker and the N-Triples and Turtle serialisers (in worker
+processes for a large directory) into a staging folder, loading the query store
+meanwhile; validates the graph (or an even sample of a large one) with SHACL; draws
+the network; and only then moves the files into the output folder, so a failed build
+leaves the previous exports as they were.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -105,10 +107,11 @@ FULL_CHECK_ENTRIES = 500
 #: and the timeline (reading every entry back and laying out thousands of outlets takes
 #: minutes); `hikgraph viz` draws them on demand from the built graph.
 NETWORK_MAX_ENTRIES = 20_000
-#: Sources larger than this (about 25,000 entries) start the classifying workers
-#: before they are read (see ClassificationStream).
+#: Sources larger than this (about 25,000 entries) start the worker processes before
+#: they are read (see ClassificationStream).
 LARGE_SOURCE_BYTES = 2 << 20
-#: Entries per chunk of the stream (classified, turned to triples and written together).
+#: Entries per chunk of the stream (classified, turned to triples and serialised
+#: together, by one worker process).
 CHUNK_ENTRIES = 5000
 
 
@@ -127,8 +130,10 @@ def build(
     The entries stream through classification, triples and the N-Triples and Turtle
     writers a chunk at a time, so memory does not grow with one object per triple.
     Classifications are cached on disk (see :mod:`hikgraph.classify_stream`), so a
-    rebuild classifies only new headlines. *progress* draws bars on stderr; *workers*
-    (default: the CPU count) classify large chunks in parallel.
+    rebuild classifies only new headlines. *progress* draws bars on stderr; for a
+    large directory, *workers* processes (default: the CPU count) make the chunks
+    (classify, make triples, serialise; :mod:`hikgraph.graph_chunks`) while this one
+    writes them in order and loads the store: the same bytes as one process makes.
 
     Returns a :class:`BuildResult`. Raises :class:`hikgraph.directory.DirectoryError`
     for an unreadable source, :class:`BuildError` when *strict* and the parser warned,
@@ -185,6 +190,10 @@ def _build(
         raise BuildError(f"{warnings[0]} ({len(warnings)} warning(s); --strict)")
     registry = load_registry()
     planned = plan(directories, registry)
+    # The records live to the end of the build: keep the collector from scanning
+    # them (~1 s per full collection at a million entries) or, in the workers forked
+    # next, from touching and so copying the pages they share.
+    gc.freeze()
     lap("parse")
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -214,6 +223,7 @@ def _build(
     finally:
         loader.abort()
         shutil.rmtree(staging, ignore_errors=True)
+        gc.unfreeze()
     return BuildResult(
         out_dir=out_dir,
         files=result,

@@ -10,7 +10,6 @@ headlines only; a change to a rule or to the model starts a new cache.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import multiprocessing
@@ -172,19 +171,21 @@ class ClassificationCache:
 
 
 #: Classifications a process keeps decoded (or made) for the headlines it has seen:
-#: a large directory repeats headlines from chunk to chunk. Cleared when full, and
-#: kept for one classifier only.
+#: a large directory repeats headlines from chunk to chunk (a million synthetic
+#: entries have ~120k distinct headlines). Cleared when full, and kept for one
+#: classifier and cache only. A headline found here is neither looked up nor stored
+#: again: it came from the cache, or this process classified and stored it.
 _MEMO_LIMIT = 200_000
-_memo: dict[str, tuple[str, Classification]] = {}
-_memo_of: list[object] = []  # the classifier the memo's answers come from
+_memo: dict[str, Classification] = {}
+_memo_of: list[object] = []  # the classifier and cache file the memo belongs to
 
 
 @dataclass(frozen=True)
 class ChunkCounts:
     """How the headlines of one chunk were classified."""
 
-    classified: int  # distinct headlines not in the cache, classified now
-    reused: int  # headlines whose classification was in the cache
+    classified: int  # distinct headlines classified now (not in the cache)
+    reused: int  # headlines whose classification came from the cache
     seconds: float  # spent on the cache and classifying
 
 
@@ -200,30 +201,28 @@ def classify_chunk(
     from hikgraph.classify import default_classifier
 
     started = time.perf_counter()
-    known = cache.get_many(headlines) if cache is not None else {}
     classifier = default_classifier()
-    if len(_memo) > _MEMO_LIMIT or not _memo_of or _memo_of[0] is not classifier:
+    path = cache.path if cache is not None else None
+    mine = len(_memo_of) == 2 and _memo_of[0] is classifier and _memo_of[1] == path
+    if len(_memo) > _MEMO_LIMIT or not mine:
         _memo.clear()
-        _memo_of[:] = [classifier]
+        _memo_of[:] = [classifier, path]
+    unseen = [h for h in dict.fromkeys(headlines) if h not in _memo]
+    known = cache.get_many(unseen) if cache is not None else {}
     made: dict[str, str] = {}
-    out: list[Classification] = []
-    for headline in headlines:
-        found = _memo.get(headline)
-        if found is None:
-            text = known.get(headline)
-            if text is None:
-                classification = classifier.classify(headline)
-                text = encode(classification)
-            else:
-                classification = decode(text)
-            found = _memo[headline] = (text, classification)
-        if headline not in known:
-            made[headline] = found[0]
-        out.append(found[1])
+    for headline in unseen:
+        text = known.get(headline)
+        if text is None:
+            classification = classifier.classify(headline)
+            made[headline] = encode(classification)
+        else:
+            classification = decode(text)
+        _memo[headline] = classification
     if cache is not None and made:
         cache.put_many(made.items())
-    reused = sum(1 for h in headlines if h in known)
-    return out, ChunkCounts(len(made), reused, time.perf_counter() - started)
+    reused = sum(1 for h in headlines if h not in made) if cache is not None else 0
+    elapsed = time.perf_counter() - started
+    return [_memo[h] for h in headlines], ChunkCounts(len(made), reused, elapsed)
 
 
 #: This process's connection to each cache file, opened on first use (a worker
@@ -287,11 +286,11 @@ class ClassificationStream:
 
     def start(self, entries: int) -> None:
         """Start the worker processes if *entries* are enough to pay for them. Call
-        it before the caller starts threads of its own (a fork copies only one)."""
+        it before the caller starts threads of its own (a fork copies only one), and
+        with the caller's records frozen (:func:`gc.freeze`), so that no collection
+        in a worker touches, and so copies, the pages it shares with the caller."""
         if entries >= PARALLEL_MIN:
-            gc.freeze()  # keep the collector off the pages the workers share
             self._start_pool()
-            gc.unfreeze()
 
     def _start_pool(self) -> None:
         if self._pool is None and self._workers > 1:
