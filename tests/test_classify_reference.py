@@ -49,6 +49,33 @@ def _as_record(classifier: Classifier, headline: str) -> dict[str, object]:
     }
 
 
+def _reference_answer(want: dict[str, object]) -> dict[str, object]:
+    """*want* as today's classifier gives it: the reference code called every headline
+    its word lists could not place English; since f275388 the language identifier names
+    the language of a headline with next to no English word. Every other field must be
+    exactly the reference's."""
+    if want["language"] != "en":
+        return want
+    from hikgraph.classify import identify_language
+
+    headline = str(want["headline"])
+    identified = identify_language(headline)
+    if identified == "en" or not _has_no_english_word(headline):
+        return want
+    return {**want, "language": identified}
+
+
+def _has_no_english_word(headline: str) -> bool:
+    import csv
+
+    words = {
+        row["word"]
+        for row in csv.DictReader((REFERENCE / "language-words.csv").open(encoding="utf-8"))
+        if row["language"] == "en"
+    }
+    return not any(word in words for word in re.findall(r"[^\W\d_]+", headline.lower()))
+
+
 def test_every_reference_headline_is_classified_as_before(
     reference_classifier: Classifier,
 ) -> None:
@@ -57,7 +84,8 @@ def test_every_reference_headline_is_classified_as_before(
     differ = [
         (want, got)
         for want in expected
-        if (got := _as_record(reference_classifier, str(want["headline"]))) != want
+        if (got := _as_record(reference_classifier, str(want["headline"])))
+        != _reference_answer(want)
     ]
     assert not differ, differ[:3]
 
@@ -75,10 +103,10 @@ def test_the_same_answers_in_any_order_and_from_the_cache(
         REFERENCE / "topic-model.json",
     )
     for want in expected:
-        assert _as_record(fresh, str(want["headline"])) == want
+        assert _as_record(fresh, str(want["headline"])) == _reference_answer(want)
     fresh.clear_cache()
     for want in expected[:50]:
-        assert _as_record(fresh, str(want["headline"])) == want
+        assert _as_record(fresh, str(want["headline"])) == _reference_answer(want)
 
 
 def test_rules_only_copy_does_not_share_the_models_answers(
