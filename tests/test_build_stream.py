@@ -154,6 +154,11 @@ def test_10k_entries_serial_and_in_workers_give_the_same_bytes(
     cold = build([source], tmp_path / "cold", workers=2, validate=False)
     warm = build([source], tmp_path / "warm", workers=2, validate=False)
     assert cold.processes == warm.processes == 2
+    # Classifying and making triples are one job in the workers: one stage, in order.
+    assert list(serial.timings)[:3] == ["parse", "classify", "triples"]
+    assert list(cold.timings)[:2] == ["parse", "classify+triples"]
+    assert "classify" not in cold.timings and "triples" not in cold.timings
+    assert list(cold.peak_rss) == list(cold.timings)
     # Cold: the workers classify (later chunks reuse what earlier ones cached).
     assert cold.classified > cold.reused
     assert warm.reused == warm.entries == 10_000 and warm.classified == 0

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pyoxigraph import Triple
 
@@ -44,6 +45,8 @@ from hikgraph.progress import bar
 from hikgraph.registry import Country, Outlet, load_registry
 from hikgraph.store import StoreError, StoreLoader
 from hikgraph.validate import rdflib_graph
+
+_Figure = TypeVar("_Figure", int, float)
 
 #: Records what the derived files in the output folder were drawn from, so a rebuild
 #: of an unchanged graph reuses them (see :func:`_network_files`).
@@ -212,12 +215,18 @@ def _build(
             progress=progress,
             lap=lap,
         )
-        # The seconds this process spent on the classification cache (and classifying,
-        # when the chunks were made here); the workers' classifying is in "triples".
-        shift = min(classifier.seconds, timings["triples"])
-        timings["classify"] += shift
-        timings["triples"] -= shift
-        peak_rss["classify"] = peak_rss["triples"]
+        if classifier.processes > 1:
+            # The workers classify a chunk and make its triples in one job, so the two
+            # cannot be timed apart: one stage, named for both.
+            _merge_stages(timings, ("classify", "triples"), "classify+triples", sum)
+            _merge_stages(peak_rss, ("classify", "triples"), "classify+triples", max)
+        else:
+            # The seconds spent on the classification cache and classifying, out of
+            # the stream's.
+            shift = min(classifier.seconds, timings["triples"])
+            timings["classify"] += shift
+            timings["triples"] -= shift
+            peak_rss["classify"] = peak_rss["triples"]
         source_iris = [source_iri(d.source) for d in directories]
         result = _finish(planned, stream, source_iris, staging, out_dir, loader, validate, lap)
     finally:
@@ -419,6 +428,23 @@ def _finish(
         (out_dir / name).unlink(missing_ok=True)
     lap("write")
     return written
+
+
+def _merge_stages(
+    figures: dict[str, _Figure],
+    stages: tuple[str, str],
+    merged: str,
+    combine: Callable[[list[_Figure]], _Figure],
+) -> None:
+    """Replace the two *stages* of *figures* by one, *merged*, where the second was:
+    *combine* of their figures (the sum of timings, the larger peak memory)."""
+    items = list(figures.items())
+    figures.clear()
+    for name, value in items:
+        if name == stages[1]:
+            figures[merged] = combine([v for n, v in items if n in stages])
+        elif name != stages[0]:
+            figures[name] = value
 
 
 def _store_loader(out_dir: Path) -> StoreLoader:
