@@ -117,8 +117,8 @@ def plan(directories: Iterable[Directory], registry: Registry) -> Plan:
     Entries are ordered newest month first, then by slug, whatever the order of the
     inputs. Two entries with one slug (the same outlet, month and headline) in one
     source raise :class:`DirectoryError` naming both lines; a later edition repeating
-    an entry is merged into it. Raises ValueError for a headline (or an unknown
-    outlet's name) with no letters or digits.
+    an entry is merged into it. A headline (or an unknown outlet's name) with no
+    letters or digits raises :class:`DirectoryError` naming its line.
     """
     # Newest edition first, so an entry repeated by a later edition derives from it,
     # whatever order the sources were given in.
@@ -168,10 +168,7 @@ def _plan(directories: list[Directory], registry: Registry) -> Plan:
                 except ValueError as error:
                     raise DirectoryError(entry.source, entry.line, str(error)) from None
                 headline_slugs[entry.headline] = headline_slug
-            if outlet is None:  # as _joined_slug, inline: it runs once per entry
-                slug = f"{year_month}-{headline_slug}"
-            else:
-                slug = f"{year_month}-{outlet.slug}-{headline_slug}"
+            slug = _joined_slug(year_month, outlet, headline_slug)
             planned = PlannedEntry(entry, slug, outlet)
             kept = by_slug.setdefault(slug, planned)
             if kept is not planned:
