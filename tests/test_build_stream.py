@@ -175,14 +175,14 @@ def test_10k_entries_serial_and_in_workers_give_the_same_bytes(
     assert len(turtle) == cold.triples
 
 
-def _failing_entry_triples(enriched, directory):  # type: ignore[no-untyped-def]
+def _failing_entry_terms(enriched, directory, links=None):  # type: ignore[no-untyped-def]
     if enriched.slug == FAILING_SLUG[0]:
         raise ValueError(f"cannot describe {enriched.slug}")
-    return ORIGINAL_ENTRY_TRIPLES(enriched, directory)
+    return ORIGINAL_ENTRY_TERMS(enriched, directory, links)
 
 
 FAILING_SLUG: list[str] = []
-ORIGINAL_ENTRY_TRIPLES = graph_chunks.entry_triples
+ORIGINAL_ENTRY_TERMS = graph_chunks.entry_terms
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -202,7 +202,7 @@ def test_a_failing_chunk_fails_the_build_with_its_own_error_and_writes_nothing(
     # workers (they are forked after the patch, so they have it).
     planned = plan([read_directory(synthetic)], load_registry())
     FAILING_SLUG[:] = [planned.entries[400].slug]
-    monkeypatch.setattr(graph_chunks, "entry_triples", _failing_entry_triples)
+    monkeypatch.setattr(graph_chunks, "entry_terms", _failing_entry_terms)
     monkeypatch.setattr(classify_stream, "PARALLEL_MIN", 1)
     with pytest.raises(ValueError, match=f"^cannot describe {FAILING_SLUG[0]}$"):
         build([synthetic], out, workers=workers)
@@ -211,10 +211,10 @@ def test_a_failing_chunk_fails_the_build_with_its_own_error_and_writes_nothing(
     assert not list(tmp_path.glob(".hikgraph-build-*"))  # no staging folder left
 
 
-def _dying_entry_triples(enriched, directory):  # type: ignore[no-untyped-def]
+def _dying_entry_terms(enriched, directory, links=None):  # type: ignore[no-untyped-def]
     if os.getpid() != PARENT[0]:
         os._exit(3)  # as if killed (e.g. by the kernel for memory)
-    return ORIGINAL_ENTRY_TRIPLES(enriched, directory)
+    return ORIGINAL_ENTRY_TERMS(enriched, directory, links)
 
 
 PARENT: list[int] = []
@@ -229,7 +229,7 @@ def test_a_worker_that_dies_fails_the_build_in_one_line_and_writes_nothing(
     build([synthetic], out)
     before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
     PARENT[:] = [os.getpid()]
-    monkeypatch.setattr(graph_chunks, "entry_triples", _dying_entry_triples)
+    monkeypatch.setattr(graph_chunks, "entry_terms", _dying_entry_terms)
     monkeypatch.setattr(classify_stream, "PARALLEL_MIN", 1)
     with pytest.raises(BuildError, match="worker process of the build died") as raised:
         build([synthetic], out, workers=2)

@@ -27,6 +27,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from hikgraph.directory import collection_paused
 from hikgraph.paths import cache_dir, data_dir, ontology_dir
 
 if TYPE_CHECKING:
@@ -198,6 +199,15 @@ def classify_chunk(
     Runs in a worker process or in the caller's; either way the answers are the same
     (a stored classification decodes to the one the classifier gives).
     """
+    # Classifying makes many small objects and no cycles: the collector pausing
+    # spares it walking the ones piling up (about a tenth of the time).
+    with collection_paused():
+        return _classify_chunk(headlines, cache)
+
+
+def _classify_chunk(
+    headlines: list[str], cache: ClassificationCache | None
+) -> tuple[list[Classification], ChunkCounts]:
     from hikgraph.classify import default_classifier
 
     started = time.perf_counter()

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -37,7 +37,8 @@ from hikgraph.model import (
 CONTEXT_FILE = "context.jsonld"
 _TYPE = RDF + "type"
 _TYPE_NODE = node(_TYPE)
-_PREDICATE = attrgetter("predicate")
+_SECOND = itemgetter(1)
+_THIRD = itemgetter(2)
 _STREAMED = ("hikgraph.nt", "hikgraph.ttl")
 
 
@@ -186,22 +187,23 @@ class GraphCounts:
 
     def add(self, chunk: list[Triple]) -> None:
         """Count the triples of *chunk*."""
+        self.add_terms([(t.subject, t.predicate, t.object) for t in chunk])
+
+    def add_terms(self, chunk: Sequence[tuple[object, NamedNode, object]]) -> None:
+        """Count the triples of *chunk*, each given as its (subject, predicate, object)
+        terms (what :func:`hikgraph.model.entry_terms` makes)."""
         self.triples += len(chunk)
-        predicates = list(map(_PREDICATE, chunk))
-        self._properties.update(predicates)
-        typed = [
-            t for t, predicate in zip(chunk, predicates, strict=True) if predicate == _TYPE_NODE
-        ]
-        self._classes.update(t.object for t in typed)
-        for triple in typed:
-            subject = triple.subject
+        self._properties.update(map(_SECOND, chunk))
+        typed = [terms for terms in chunk if terms[1] == _TYPE_NODE]
+        self._classes.update(map(_THIRD, typed))
+        for subject, _, _ in typed:
             if isinstance(subject, NamedNode):
                 iri = subject.value
                 if iri.startswith(ID) and "#" not in iri:
                     self._entities.add(iri)
         if self._subjects is not None and self._objects is not None:
-            self._subjects.update(str(t.subject) for t in chunk)
-            self._objects.update(str(t.object) for t in chunk)
+            self._subjects.update(str(terms[0]) for terms in chunk)
+            self._objects.update(str(terms[2]) for terms in chunk)
 
     def merge(self, other: GraphCounts) -> None:
         """Add the counts of *other*, made of other triples of the same graph (e.g. one

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import starmap
 from typing import TYPE_CHECKING
 
-from pyoxigraph import Triple
+from pyoxigraph import NamedNode, Triple
 
+from hikgraph.directory import collection_paused
 from hikgraph.enrich import EnrichedEntry, PlannedEntry
 from hikgraph.export import GraphCounts, serialize_chunk
-from hikgraph.model import EvidenceKey, entry_evidence, entry_triples, node
+from hikgraph.model import (
+    EvidenceKey,
+    Terms,
+    classification_links,
+    entry_evidence,
+    entry_terms,
+    node,
+)
 
 if TYPE_CHECKING:
     from hikgraph.classify import Classification
@@ -50,27 +59,37 @@ class ChunkGraph:
 def make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGraph:
     """Return the graph of *job*'s entries, each with its classification (in order).
 
-    Raises what :func:`hikgraph.model.entry_triples` raises for an entry it cannot
+    Raises what :func:`hikgraph.model.entry_terms` raises for an entry it cannot
     describe.
     """
+    # A chunk makes ~70,000 triples, and their terms, with no cycle among them: the
+    # collector would walk them again and again as they pile up (half the time).
+    with collection_paused():
+        return _make_chunk(job, classifications)
+
+
+def _make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGraph:
     directory = node(job.directory)
-    triples: list[Triple] = []
+    terms: list[Terms] = []
     sample: list[Triple] = []
     mentioned: set[str] = set()
     evidence: set[EvidenceKey] = set()
+    # Entries with one headline share one classification object: each looked at once.
+    links: dict[int, list[tuple[NamedNode, NamedNode]]] = {}
+    for classification in classifications:
+        if id(classification) not in links:
+            links[id(classification)] = classification_links(classification)
+            mentioned.update(tag.code for tag in classification.countries)
+            evidence.update(entry_evidence(classification))
     position = job.first
     for planned, classification in zip(job.entries, classifications, strict=True):
         enriched = EnrichedEntry(planned.entry, planned.slug, planned.outlet, classification)
-        made = entry_triples(enriched, directory)
-        triples.extend(made)
+        made = entry_terms(enriched, directory, links[id(classification)])
+        terms.extend(made)
         if position % job.step == 0:
-            sample.extend(made)
+            sample.extend(Triple(*t) for t in made)
         position += 1
-    # Entries with one headline share one classification object: each looked at once.
-    for classification in {id(c): c for c in classifications}.values():
-        mentioned.update(tag.code for tag in classification.countries)
-        evidence.update(entry_evidence(classification))
     counts = GraphCounts(distinct=job.distinct)
-    counts.add(triples)
-    ntriples, turtle = serialize_chunk(triples)
+    counts.add_terms(terms)
+    ntriples, turtle = serialize_chunk(list(starmap(Triple, terms)))
     return ChunkGraph(len(job.entries), ntriples, turtle, counts, mentioned, evidence, sample)
