@@ -383,7 +383,7 @@ def _run_in_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
 def test_progress_bars_only_on_a_terminal_and_not_when_quiet(tmp_path: Path) -> None:
     source = tmp_path / "directory.txt"
     # Large enough for the stream to outlast the bar's one-second delay.
-    write_synthetic(source, 6_000, seed=3)
+    write_synthetic(source, 15_000, seed=3)
     env = {**os.environ, "HIKGRAPH_CACHE_DIR": str(tmp_path / "cache")}
     command = [sys.executable, "-m", "hikgraph", "build", str(source)]
 
@@ -391,7 +391,7 @@ def test_progress_bars_only_on_a_terminal_and_not_when_quiet(tmp_path: Path) -> 
     assert code == 0, shown
     assert "classify + write" in shown and "entries" in shown
     assert "\r" in shown  # a bar redrawn in place
-    assert "built 6000 entries" in shown
+    assert "built 15000 entries" in shown
 
     code, shown = _run_in_terminal([*command, "--out", str(tmp_path / "b"), "--quiet"], env)
     assert code == 0, shown
@@ -403,4 +403,4 @@ def test_progress_bars_only_on_a_terminal_and_not_when_quiet(tmp_path: Path) -> 
     assert piped.returncode == 0, piped.stderr
     assert "classify + write" not in piped.stderr
     assert "\r" not in piped.stderr
-    assert piped.stderr.strip().splitlines()[-1].startswith("built 6000 entries")
+    assert piped.stderr.strip().splitlines()[-1].startswith("built 15000 entries")

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,7 +30,7 @@ from hikgraph import export
 from hikgraph.classify_stream import BuildWorkerError, ClassificationCache, ClassificationStream
 from hikgraph.directory import Directory, ParseWarning, read_directory
 from hikgraph.enrich import Plan, plan
-from hikgraph.graph_chunks import ChunkJob, make_chunk
+from hikgraph.graph_chunks import ChunkJob, make_chunk, share_entries
 from hikgraph.model import (
     EvidenceKey,
     country_triples,
@@ -110,9 +111,6 @@ FULL_CHECK_ENTRIES = 500
 #: and the timeline (reading every entry back and laying out thousands of outlets takes
 #: minutes); `hikgraph viz` draws them on demand from the built graph.
 NETWORK_MAX_ENTRIES = 20_000
-#: Sources larger than this (about 25,000 entries) start the worker processes before
-#: they are read (see ClassificationStream).
-LARGE_SOURCE_BYTES = 2 << 20
 #: Entries per chunk of the stream (classified, turned to triples and serialised
 #: together, by one worker process).
 CHUNK_ENTRIES = 5000
@@ -158,22 +156,14 @@ def build(
     if not sources:
         raise BuildError(f"no directory texts to build from in {data_dir() / 'sources'}")
     out_dir = out_dir or default_exports_dir()
-    with _classification_stream(sources, workers) as classifier:
+    with _classification_stream(workers) as classifier:
         return _build(
             sources, out_dir, classifier, strict, validate, progress, timings, peak_rss, lap
         )
 
 
-def _classification_stream(sources: list[Path], workers: int | None) -> ClassificationStream:
-    try:
-        size = sum(path.stat().st_size for path in sources)
-    except OSError:
-        size = 0  # read_directory names the unreadable file
-    return ClassificationStream(
-        ClassificationCache(),
-        workers or os.cpu_count() or 1,
-        start_workers=size > LARGE_SOURCE_BYTES,
-    )
+def _classification_stream(workers: int | None) -> ClassificationStream:
+    return ClassificationStream(ClassificationCache(), workers or os.cpu_count() or 1)
 
 
 def _build(
@@ -201,7 +191,10 @@ def _build(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".hikgraph-build-", dir=out_dir.parent))
-    classifier.start(len(planned.entries))  # forks: before the loader's thread starts
+    # The workers, forked now (before the loader's thread starts), share the planned
+    # entries with this process: a job names its chunk by position.
+    share_entries(planned.entries)
+    classifier.start(len(planned.entries))
     loader = _store_loader(out_dir)
     timings.setdefault("classify", 0.0)
     try:
@@ -232,6 +225,7 @@ def _build(
     finally:
         loader.abort()
         shutil.rmtree(staging, ignore_errors=True)
+        share_entries(())
         gc.unfreeze()
     return BuildResult(
         out_dir=out_dir,
@@ -282,15 +276,18 @@ def _stream_graph(
     sample: list[Triple] = list(head)
     mentioned: set[str] = set()
     evidence: set[EvidenceKey] = set()
+    chunks_folder = staging / "chunks"
+    chunks_folder.mkdir()
     jobs = (
         (
             [p.entry.headline for p in entries[start : start + CHUNK_ENTRIES]],
             ChunkJob(
-                entries[start : start + CHUNK_ENTRIES],
                 first=start,
+                stop=min(start + CHUNK_ENTRIES, len(entries)),
                 step=step,
                 distinct=step == 1,
                 directory=directory_iri(planned.directory),
+                folder=str(chunks_folder),
             ),
         )
         for start in range(0, len(entries), CHUNK_ENTRIES)
@@ -300,21 +297,26 @@ def _stream_graph(
         export.DumpWriter(staging) as dumps,
     ):
 
-        def write(ntriples: bytes, turtle: bytes) -> None:
-            dumps.write(ntriples, turtle)
+        def load(feed: Callable[[], None]) -> None:
             try:
-                loader.feed(ntriples)
+                feed()
             except StoreError as error:
                 raise BuildError(
                     f"the query store could not be loaded: {error} "
                     "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
                 ) from None
 
+        def write(ntriples: bytes, turtle: bytes) -> None:
+            dumps.write(ntriples, turtle)
+            load(partial(loader.feed, ntriples))
+
         counts.add(head)
         write(*export.serialize_chunk(head))
         try:
             for chunk in classifier.map(make_chunk, jobs):
-                write(chunk.ntriples, chunk.turtle)
+                dumps.append(chunk.ntriples, chunk.turtle)
+                chunk.turtle.unlink()
+                load(partial(loader.feed_file, chunk.ntriples))  # deleted once loaded
                 counts.merge(chunk.counts)
                 mentioned |= chunk.mentioned
                 evidence |= chunk.evidence
@@ -351,10 +353,14 @@ def _finish(
     lap: Callable[[str], None],
 ) -> list[Path]:
     rdf_graph = rdflib_graph(stream.sample)
+    # Written before the check, which then mixes the ontology into the graph itself
+    # instead of into a copy of it.
+    jsonld = export.to_jsonld(rdf_graph, export.load_context(ontology_dir() / "context.jsonld"))
+    lap("jsonld")
     if validate:
         from hikgraph.validate import validate_graph
 
-        result = validate_graph(rdf_graph)
+        result = validate_graph(rdf_graph, in_place=True)
         lap("validate")
         if not result.conforms:
             first = next(
@@ -386,9 +392,8 @@ def _finish(
             f"{len(planned.entries)} entries: the network files are not drawn past "
             f"{NETWORK_MAX_ENTRIES} entries (run `hikgraph viz` to draw them)"
         )
-    context_bytes = (ontology_dir() / "context.jsonld").read_bytes()
-    jsonld = export.to_jsonld(rdf_graph, export.load_context(ontology_dir() / "context.jsonld"))
     del rdf_graph
+    context_bytes = (ontology_dir() / "context.jsonld").read_bytes()
     jsonld_dump = next(d for d in export.DUMPS if d.filename == "hikgraph.jsonld")
     jsonld_note = (
         None

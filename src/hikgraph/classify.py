@@ -329,6 +329,12 @@ def _identifier() -> Any:
     return identifier
 
 
+def load_language_identifier() -> None:
+    """Load py3langid's model now rather than on the first headline that needs it
+    (~1 s): processes forked afterwards share it instead of each loading its own."""
+    _identifier()
+
+
 def identify_language(headline: str) -> str:
     """Return the language py3langid (langid.py's model, offline) finds in *headline*
     among :data:`IDENTIFIED_LANGUAGES`, or English when it is not sure."""

@@ -271,9 +271,7 @@ class ClassificationStream:
     entries whose headline's classification was in the cache.
     """
 
-    def __init__(
-        self, cache: ClassificationCache | None, workers: int, *, start_workers: bool = False
-    ) -> None:
+    def __init__(self, cache: ClassificationCache | None, workers: int) -> None:
         from hikgraph.classify import default_classifier
 
         default_classifier()  # loaded once, before any fork
@@ -283,11 +281,6 @@ class ClassificationStream:
         self.classified = 0
         self.reused = 0
         self.seconds = 0.0  # spent in this process on the cache and on classifying
-        if start_workers:
-            # Forked now, before the caller reads a large directory, the workers share
-            # only the classifier with it: forked later, each would carry (and, as
-            # its garbage collector touches them, copy) every record read so far.
-            self._start_pool()
 
     @property
     def processes(self) -> int:
@@ -304,6 +297,9 @@ class ClassificationStream:
 
     def _start_pool(self) -> None:
         if self._pool is None and self._workers > 1:
+            from hikgraph.classify import load_language_identifier
+
+            load_language_identifier()  # shared by the workers, not loaded by each
             self._pool = ProcessPoolExecutor(
                 self._workers, mp_context=multiprocessing.get_context("fork")
             )

@@ -40,6 +40,7 @@ _TYPE_NODE = node(_TYPE)
 _SECOND = itemgetter(1)
 _THIRD = itemgetter(2)
 _STREAMED = ("hikgraph.nt", "hikgraph.ttl")
+_BLOCK = 4 << 20  # bytes read at a time from a chunk file
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,13 @@ class DumpWriter:
         """Append one chunk's N-Triples and Turtle body."""
         self._nt.write(ntriples)
         self._ttl.write(turtle_body)
+
+    def append(self, ntriples: Path, turtle_body: Path) -> None:
+        """Append one chunk's N-Triples and Turtle body from the files that hold them."""
+        for source, target in ((ntriples, self._nt), (turtle_body, self._ttl)):
+            with source.open("rb") as handle:
+                while block := handle.read(_BLOCK):
+                    target.write(block)
 
     def files(self) -> tuple[DumpFile, DumpFile]:
         """Return the N-Triples and Turtle :class:`DumpFile` as written so far."""

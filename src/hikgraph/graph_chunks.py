@@ -1,10 +1,13 @@
 """One chunk of the graph's entries, made wherever it is cheapest (a worker process of
-the build, or the build's own): classified entries → triples → N-Triples and Turtle
-bytes, with what the build needs besides (VoID counts, the countries and evidence the
-headlines name, the triples of the sampled entries).
+the build, or the build's own): classified entries → triples → an N-Triples and a
+Turtle file, with what the build needs besides (VoID counts, the countries and evidence
+the headlines name, the triples of the sampled entries).
 
-The build writes the chunks' bytes in chunk order, so the dumps are the same whichever
-process made each chunk and however many there were.
+The entries are not sent to the workers: the build shares them (:func:`share_entries`)
+before it forks them, and a job names its chunk by position. The chunk's bytes go to
+files, not back through a pipe; the build appends them to the dumps in chunk order,
+so the dumps are the same whichever process made each chunk and however many there
+were.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import starmap
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pyoxigraph import NamedNode, Triple
@@ -32,15 +36,32 @@ if TYPE_CHECKING:
     from hikgraph.classify import Classification
 
 
+#: The entries of the graph being built, shared with the workers by forking them after
+#: :func:`share_entries` (a job names its chunk by position, so no entry is pickled).
+_shared: list[Sequence[PlannedEntry]] = [()]
+
+
+def share_entries(entries: Sequence[PlannedEntry]) -> None:
+    """Make *entries* the ones chunk jobs name (call it before the workers fork)."""
+    _shared[0] = entries
+
+
 @dataclass(frozen=True)
 class ChunkJob:
-    """The entries of one chunk and where they stand in the whole stream."""
+    """One chunk of the shared entries, where it stands in the whole stream, and where
+    its files go."""
 
-    entries: Sequence[PlannedEntry]
-    first: int  # the position of the first entry among all the graph's entries
+    first: int  # the position of the chunk's first entry among all the shared entries
+    stop: int  # the position after its last
     step: int  # the entries at positions that are multiples of step are sampled
     distinct: bool  # whether to count distinct subjects and objects (a small graph)
     directory: str  # the IRI of the directory the entries are part of
+    folder: str  # where to write the chunk's files
+
+    @property
+    def entries(self) -> Sequence[PlannedEntry]:
+        """Return the chunk's entries, from the shared ones."""
+        return _shared[0][self.first : self.stop]
 
 
 @dataclass
@@ -48,8 +69,8 @@ class ChunkGraph:
     """What one chunk of entries became."""
 
     entries: int
-    ntriples: bytes
-    turtle: bytes  # the Turtle body, without the @prefix lines
+    ntriples: Path  # the chunk's N-Triples
+    turtle: Path  # its Turtle body, without the @prefix lines
     counts: GraphCounts
     mentioned: set[str]  # country codes the headlines name
     evidence: set[EvidenceKey]  # the evidence behind the entries' topics and countries
@@ -70,6 +91,7 @@ def make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGra
 
 def _make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGraph:
     directory = node(job.directory)
+    entries = job.entries
     terms: list[Terms] = []
     sample: list[Triple] = []
     mentioned: set[str] = set()
@@ -82,7 +104,7 @@ def _make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGr
             mentioned.update(tag.code for tag in classification.countries)
             evidence.update(entry_evidence(classification))
     position = job.first
-    for planned, classification in zip(job.entries, classifications, strict=True):
+    for planned, classification in zip(entries, classifications, strict=True):
         enriched = EnrichedEntry(planned.entry, planned.slug, planned.outlet, classification)
         made = entry_terms(enriched, directory, links[id(classification)])
         terms.extend(made)
@@ -92,4 +114,8 @@ def _make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGr
     counts = GraphCounts(distinct=job.distinct)
     counts.add_terms(terms)
     ntriples, turtle = serialize_chunk(list(starmap(Triple, terms)))
-    return ChunkGraph(len(job.entries), ntriples, turtle, counts, mentioned, evidence, sample)
+    stem = Path(job.folder) / f"chunk-{job.first:09d}"
+    nt_path, ttl_path = stem.with_suffix(".nt"), stem.with_suffix(".ttl")
+    nt_path.write_bytes(ntriples)
+    ttl_path.write_bytes(turtle)
+    return ChunkGraph(len(entries), nt_path, ttl_path, counts, mentioned, evidence, sample)

@@ -251,11 +251,11 @@ def _install(
 class StoreLoader:
     """Loads a graph into a new query store while the build is still writing it.
 
-    :meth:`feed` takes N-Triples a block at a time and a background thread bulk-loads
-    them (Oxigraph's loader runs outside the GIL, so the build keeps making triples
-    meanwhile); :meth:`commit` puts the store in place of the old one for
-    *exports_dir*, :meth:`abort` throws it away. Raises :class:`StoreError` from
-    :meth:`feed` or :meth:`commit` when loading failed.
+    :meth:`feed` takes N-Triples a block at a time, :meth:`feed_file` a file at a
+    time, and a background thread bulk-loads them (Oxigraph's loader runs outside the
+    GIL, so the build keeps making triples meanwhile); :meth:`commit` puts the store
+    in place of the old one for *exports_dir*, :meth:`abort` throws it away. Raises
+    :class:`StoreError` from :meth:`feed` or :meth:`commit` when loading failed.
     """
 
     _BATCH = 32 << 20  # bytes handed to one bulk load
@@ -271,10 +271,14 @@ class StoreLoader:
             tempfile.mkdtemp(prefix=f"{self._target.name}.new-", dir=self._target.parent)
         )
         self._store: Store | None = Store(str(self._staging / "oxigraph"))
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=3)
+        # Files wait on disk however many are queued; blocks of bytes, in memory, at
+        # most three at a time (feed() waits for a slot).
+        self._queue: queue.Queue[bytes | Path | None] = queue.Queue()
+        self._slots = threading.BoundedSemaphore(3)
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._error: BaseException | None = None
+        self._stopping = False  # abort() was called: what is queued is not loaded
         self._committed = False
         self._thread = threading.Thread(target=self._run, name="store-loader", daemon=True)
         self._thread.start()
@@ -283,12 +287,22 @@ class StoreLoader:
         store = self._store
         assert store is not None
         while (block := self._queue.get()) is not None:
-            if self._error is not None:
+            if self._error is not None or self._stopping:
+                if not isinstance(block, Path):
+                    self._slots.release()
                 continue  # drain, so feed() never blocks on a dead loader
             try:
                 # lenient: the build's own writer made these lines from checked terms,
                 # so Oxigraph need not check each IRI again (~15% of its load time).
-                store.bulk_load(block, format=RdfFormat.N_TRIPLES, lenient=True)
+                if isinstance(block, Path):
+                    # Read by Oxigraph itself, which parses a file on two threads.
+                    store.bulk_load(path=block, format=RdfFormat.N_TRIPLES, lenient=True)
+                    block.unlink()
+                else:
+                    try:
+                        store.bulk_load(block, format=RdfFormat.N_TRIPLES, lenient=True)
+                    finally:
+                        self._slots.release()
             except BaseException as error:  # reported by feed() and commit()
                 self._error = error
 
@@ -304,8 +318,16 @@ class StoreLoader:
         if self._pending_size >= self._BATCH:
             self._flush()
 
+    def feed_file(self, ntriples: Path) -> None:
+        """Queue the N-Triples file *ntriples* for loading; it is deleted once loaded.
+        The files wait on disk, not in memory, however far the loading lags."""
+        self._check()
+        self._flush()
+        self._queue.put(ntriples)
+
     def _flush(self) -> None:
         if self._pending:
+            self._slots.acquire()
             self._queue.put(b"".join(self._pending))
             self._pending, self._pending_size = [], 0
 
@@ -335,6 +357,7 @@ class StoreLoader:
             return
         if self._thread.is_alive():
             self._pending = []
+            self._stopping = True
             self._queue.put(None)
             self._thread.join()
         self._store = None

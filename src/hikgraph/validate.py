@@ -61,12 +61,16 @@ def validate_ntriples(ntriples: bytes, shapes: Path | None = None) -> Validation
     return validate_graph(Graph().parse(data=ntriples.decode("utf-8"), format="nt"), shapes)
 
 
-def validate_graph(data: Graph, shapes: Path | None = None) -> ValidationResult:
+def validate_graph(
+    data: Graph, shapes: Path | None = None, *, in_place: bool = False
+) -> ValidationResult:
     """Validate the rdflib graph *data* against the SHACL shapes (``shapes.ttl``).
 
     The ontology (``hikgraph.ttl``) is mixed in so ``sh:class`` sees its subclass
-    axioms; *data* itself is not changed. Returns a :class:`ValidationResult`;
-    raises ValueError when the shapes cannot be parsed.
+    axioms: into a copy of *data*, or, when *in_place*, into *data* itself, which
+    spares copying a large graph (a third of the check at 100,000 entries) but leaves
+    the ontology's triples in it. Returns a :class:`ValidationResult`; raises
+    ValueError when the shapes cannot be parsed.
     """
     # pySHACL is the slowest import of the build, so it is loaded only here.
     import pyshacl
@@ -81,6 +85,7 @@ def validate_graph(data: Graph, shapes: Path | None = None) -> ValidationResult:
         ont_graph=ontology,
         inference="none",
         allow_warnings=False,
+        inplace=in_place,
     )
     violations = len(set(report_graph.subjects(predicate=SH.resultSeverity)))
     return ValidationResult(bool(conforms), str(report_text), violations)
