@@ -188,13 +188,16 @@ class ChunkCounts:
     classified: int  # distinct headlines classified now (not in the cache)
     reused: int  # headlines whose classification came from the cache
     seconds: float  # spent on the cache and classifying
+    # (headline, classification JSON) made now and not stored yet (see classify_chunk)
+    unstored: tuple[tuple[str, str], ...] = ()
 
 
 def classify_chunk(
-    headlines: list[str], cache: ClassificationCache | None
+    headlines: list[str], cache: ClassificationCache | None, *, store: bool = True
 ) -> tuple[list[Classification], ChunkCounts]:
     """Return the classification of each of *headlines*, from *cache* or classified
-    now (and then stored in *cache*), and how many were which.
+    now (and then stored in *cache*, or, unless *store*, returned in the counts'
+    ``unstored`` for the caller to store), and how many were which.
 
     Runs in a worker process or in the caller's; either way the answers are the same
     (a stored classification decodes to the one the classifier gives).
@@ -202,11 +205,11 @@ def classify_chunk(
     # Classifying makes many small objects and no cycles: the collector pausing
     # spares it walking the ones piling up (about a tenth of the time).
     with collection_paused():
-        return _classify_chunk(headlines, cache)
+        return _classify_chunk(headlines, cache, store)
 
 
 def _classify_chunk(
-    headlines: list[str], cache: ClassificationCache | None
+    headlines: list[str], cache: ClassificationCache | None, store: bool
 ) -> tuple[list[Classification], ChunkCounts]:
     from hikgraph.classify import default_classifier
 
@@ -228,11 +231,12 @@ def _classify_chunk(
         else:
             classification = decode(text)
         _memo[headline] = classification
-    if cache is not None and made:
+    if cache is not None and made and store:
         cache.put_many(made.items())
     reused = sum(1 for h in headlines if h not in made) if cache is not None else 0
     elapsed = time.perf_counter() - started
-    return [_memo[h] for h in headlines], ChunkCounts(len(made), reused, elapsed)
+    unstored = () if store or cache is None else tuple(made.items())
+    return [_memo[h] for h in headlines], ChunkCounts(len(made), reused, elapsed, unstored)
 
 
 #: This process's connection to each cache file, opened on first use (a worker
@@ -253,10 +257,11 @@ def _run_chunk(
     headlines: list[str],
     cache_path: Path | None,
 ) -> tuple[R, ChunkCounts]:
-    # One task of the workers: the cache is read and written here, not by the
-    # caller, whose one thread writes every chunk's bytes.
+    # One task of the workers: the cache is read here, and what was classified now is
+    # stored by the caller, its one writer: workers writing one SQLite file in turn
+    # wait for its lock in sleeps of up to 100 ms (a second a worker at 100k entries).
     cache = _connection(cache_path) if cache_path is not None else None
-    classifications, counts = classify_chunk(headlines, cache)
+    classifications, counts = classify_chunk(headlines, cache, store=False)
     return work(payload, classifications), counts
 
 
@@ -351,6 +356,8 @@ class ClassificationStream:
 
     def _count(self, done: tuple[R, ChunkCounts]) -> R:
         result, counts = done
+        if self._cache is not None and counts.unstored:
+            self._cache.put_many(counts.unstored)
         self.classified += counts.classified
         self.reused += counts.reused
         return result
