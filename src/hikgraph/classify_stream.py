@@ -55,14 +55,18 @@ def classifier_digest() -> str:
     files = [
         *sorted(package.glob("classify*.py")),
         package / "topic_model.py",
+        package / "word_vectors.py",
         ontology_dir() / "topics.ttl",
         data_dir() / "country-terms.csv",
         data_dir() / "language-words.csv",
         data_dir() / "topic-model.json",
+        # The topic model's word vectors (the teacher that distilled them is named inside).
+        data_dir() / "word-vectors.json",
+        data_dir() / "word-vectors.npy",
     ]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for library in ("snowballstemmer", "PyStemmer", "py3langid"):
+    for library in ("snowballstemmer", "PyStemmer", "py3langid", "numpy"):
         with suppress(PackageNotFoundError):
             digest.update(f"{library}={version(library)}\0".encode())
     digest.update(f"unicode={unicodedata.unidata_version}".encode())
@@ -265,6 +269,18 @@ def _run_chunk(
     return work(payload, classifications), counts
 
 
+#: How much lower the workers' scheduling priority is than the caller's (nice values).
+WORKER_NICENESS = 10
+
+
+def _yield_to_caller() -> None:
+    # The caller's process writes the dumps and loads the store, which every chunk
+    # must pass through: it goes first and the workers use the CPU it leaves, or a
+    # large build ends with seconds of loading after the last chunk is made.
+    with suppress(OSError):
+        os.nice(WORKER_NICENESS)
+
+
 class ClassificationStream:
     """Runs a job over chunks of entries, in order, each with the classifications of
     its headlines: from the cache, or classified by the job's process and then cached.
@@ -306,7 +322,9 @@ class ClassificationStream:
 
             load_language_identifier()  # shared by the workers, not loaded by each
             self._pool = ProcessPoolExecutor(
-                self._workers, mp_context=multiprocessing.get_context("fork")
+                self._workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_yield_to_caller,
             )
             # A fork-based executor forks all its workers at the first submit: now,
             # before the caller reads more or starts threads.

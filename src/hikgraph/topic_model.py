@@ -1,4 +1,4 @@
-"""The learned recall layer of the topic classifier: a linear model scored in pure Python.
+"""The learned recall layer of the topic classifier: a linear model over n-grams and word vectors.
 
 The rules of ``ontology/topics.ttl`` find topics by listed words; a headline written
 with other words slips past them. This model, trained on the human labels by
@@ -9,7 +9,7 @@ it never removes a rule's tag.
 
 The weights live in ``data/topic-model.json``, a reviewable file::
 
-    {"format": "hikgraph-topic-model/2", "stemmer": "english", "ngrams": 2,
+    {"format": "hikgraph-topic-model/3", "stemmer": "english", "ngrams": 2,
      "prefix": 4, "threshold": 0.5, "evidence": 3,
      "topics": {"sanctions": {"intercept": -2.1, "weights": {"sanction": 2.4, …}}, …},
      "training": {…}}
@@ -17,10 +17,22 @@ The weights live in ``data/topic-model.json``, a reviewable file::
 A feature is a stem ("sanction"), the first *prefix* letters of a word longer than that
 ("sanc*", so "sanzioni" and "sanctions" share "san*" … only when they share the
 letters), or two adjacent stems joined by a space ("trade war"). Format 1 files (no
-``prefix``) are read too. Scoring sums the weights of the features present (each
-counted once) and the intercept, then applies the logistic function. The evidence of a
-model tag is the features that pushed it up most, with the exact words of the headline
-they came from.
+``prefix``) and format 2 files (no ``vectors``) are read too. Scoring sums the weights
+of the features present (each counted once) and the intercept, then applies the
+logistic function.
+
+Format 3 adds **word vectors** (:mod:`hikgraph.word_vectors`, the table named by
+``vectors.file`` beside the model file), for words no training headline used: (1) the
+headline's vector, the IDF-weighted sum of its words' vectors made a unit vector, times
+``vectors.scale``, is scored against each topic's ``vector`` weights; (2) a word whose
+stem has no weight in the model borrows the positive weights of the stems of its
+``alias_neighbours`` nearest training or topics.ttl words (cosine ≥
+``alias_threshold``), each borrowed stem counted once and not when the headline has it.
+``vectors.document_frequency`` gives the IDF and the words an alias may point to.
+
+The evidence of a model tag is what pushed it up most, with the exact words of the
+headline it came from: a feature (its name), a word's share of the vector score
+(``vec-<word>``) or a borrowed stem (``alias-<word>-<training word>``).
 """
 
 from __future__ import annotations
@@ -34,8 +46,13 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-FORMAT = "hikgraph-topic-model/2"
-FORMATS = ("hikgraph-topic-model/1", FORMAT)  # format 1: no word prefixes
+import numpy as np
+
+from hikgraph.word_vectors import Pooling, WordVectors
+
+FORMAT = "hikgraph-topic-model/3"
+# format 1: no word prefixes; format 2: no word vectors
+FORMATS = ("hikgraph-topic-model/1", "hikgraph-topic-model/2", FORMAT)
 STEMMERS = ("english",)
 # Letters only: digits ("2023", "5%") and one-letter pieces ("'s", "U.S.") carry no
 # topic, and leaving them out keeps the feature list short.
@@ -46,9 +63,20 @@ _TOKEN = re.compile(r"[^\W\d_]{2,}")
 class Feature:
     """One n-gram of a headline and where its words are in the headline."""
 
-    name: str  # a stem, a prefix ("sanc*") or stems joined by one space ("trade war")
+    # a stem, a prefix ("sanc*"), stems joined by one space ("trade war"), or a word's
+    # vector ("vec-guard") or borrowed stem ("alias-guard-protect") in a model tag
+    name: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class VectorSettings:
+    """How the word vectors enter the score (see the module docstring)."""
+
+    scale: float  # the headline vector is multiplied by this, as in training
+    alias_threshold: float | None  # None: no aliases
+    alias_neighbours: int = 2
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,9 @@ class TopicModel:
         stemmer: str | None = "english",
         evidence: int = 3,
         prefix: int | None = None,
+        pooling: Pooling | None = None,
+        vector_weights: dict[str, list[float]] | None = None,
+        vector_settings: VectorSettings | None = None,
     ) -> None:
         self.topics = tuple(sorted(topics))
         self.threshold = threshold
@@ -97,6 +128,18 @@ class TopicModel:
         self._stem = stemmer_function(stemmer)
         # The logit the threshold stands for: comparing sums avoids exp() per topic.
         self._cut = math.log(threshold / (1.0 - threshold))
+        self.pooling = pooling
+        self.vector_settings = vector_settings
+        self._vector_matrix = None
+        if pooling is not None:
+            if vector_weights is None or vector_settings is None:
+                raise ValueError("word vectors need vector weights and settings")
+            scale = vector_settings.scale
+            # One column per topic, the scale folded in: (dims × topics).
+            self._vector_matrix = np.array(
+                [[scale * w for w in vector_weights[topic]] for topic in self.topics],
+                dtype=np.float64,
+            ).T
 
     @classmethod
     def load(cls, path: Path) -> TopicModel:
@@ -135,10 +178,12 @@ class TopicModel:
         evidence = data.get("evidence")
         if not isinstance(evidence, int) or isinstance(evidence, bool) or evidence < 1:
             raise fail("evidence", "must be a positive integer")
+        pooling, vector_settings, dims = _load_vectors(path, data, fail)
         raw_topics = data.get("topics")
         if not isinstance(raw_topics, dict) or not raw_topics:
             raise fail("topics", "must map topic ids to intercept and weights")
         topics: dict[str, tuple[float, dict[str, float]]] = {}
+        vector_weights: dict[str, list[float]] = {}
         for topic, body in raw_topics.items():
             key = f"topics.{topic}"
             if not re.fullmatch(r"[a-z]+(-[a-z]+)*", topic) or not isinstance(body, dict):
@@ -153,7 +198,28 @@ class TopicModel:
                 if _number(weight) is None or name != " ".join(name.split()) or not name:
                     raise fail(f"{key}.weights.{name}", "must be a non-empty feature → number")
             topics[topic] = (intercept, {k: float(v) for k, v in weights.items()})
-        return cls(topics, threshold, ngrams, stemmer, evidence, prefix)
+            if pooling is not None:
+                vector = body.get("vector")
+                if (
+                    not isinstance(vector, list)
+                    or len(vector) != dims
+                    or any(_number(w) is None for w in vector)
+                ):
+                    raise fail(f"{key}.vector", f"must be a list of {dims} numbers")
+                vector_weights[topic] = [float(w) for w in vector]
+        if pooling is None:
+            return cls(topics, threshold, ngrams, stemmer, evidence, prefix)
+        return cls(
+            topics,
+            threshold,
+            ngrams,
+            stemmer,
+            evidence,
+            prefix,
+            pooling,
+            vector_weights,
+            vector_settings,
+        )
 
     def features(self, lowered: str) -> list[Feature]:
         """Return the n-gram features of a lower-cased headline (see :func:`features`)."""
@@ -161,7 +227,10 @@ class TopicModel:
 
     def probabilities(self, lowered: str) -> dict[str, float]:
         """Return the probability of every topic for a lower-cased headline."""
-        sums = self._sums(self._names(*self.words(lowered)))
+        names = self._names(*self.words(lowered))
+        sums = self._sums(names)
+        if self.pooling is not None:
+            self._add_vectors(sums, lowered, names)
         return {topic: 1.0 / (1.0 + math.exp(-sums[topic])) for topic in self.topics}
 
     def words(self, lowered: str) -> tuple[list[str], list[str]]:
@@ -194,10 +263,14 @@ class TopicModel:
 
         *words* may give :meth:`words` of *lowered* (or the concatenation of it over the
         word runs), if the caller has them. A topic is returned only with at least one
-        feature of positive weight, so every tag has words to show for it; tags are
-        sorted by topic id.
+        feature, word vector or borrowed stem that pushed it up, so every tag has words to
+        show for it; tags are sorted by topic id.
         """
-        sums = self._sums(self._names(*(self.words(lowered) if words is None else words)))
+        names = self._names(*(self.words(lowered) if words is None else words))
+        sums = self._sums(names)
+        parts = None
+        if self.pooling is not None:
+            parts = self._add_vectors(sums, lowered, names)
         cut = self._cut
         passing = [t for t in self.topics if sums[t] >= cut and t not in skip]
         if not passing:  # the usual case: no spans needed
@@ -206,15 +279,90 @@ class TopicModel:
         tags = []
         for topic in passing:
             pushing = sorted(
-                (-weight, name, start, end)
-                for name, start, end in present
-                if (weight := self._weights[name].get(topic, 0.0)) > 0
+                [
+                    (-weight, name, start, end)
+                    for name, start, end in present
+                    if (weight := self._weights[name].get(topic, 0.0)) > 0
+                ]
+                + (self._vector_evidence(topic, lowered, parts) if parts is not None else [])
             )
             if pushing:
                 probability = 1.0 / (1.0 + math.exp(-sums[topic]))
                 chosen = tuple(Feature(name, a, b) for _, name, a, b in pushing[: self.evidence])
                 tags.append(ModelTag(topic, probability, chosen))
         return tags
+
+    def _add_vectors(
+        self, sums: dict[str, float], lowered: str, names: list[str]
+    ) -> tuple[np.ndarray, float, list[tuple[str, str, str]]]:
+        """Add the word vectors' part of the score to *sums* (see the module docstring):
+        first the headline vector's, then each borrowed stem's positive weights. Returns
+        what the evidence needs: the weighted vector sum, its length and the borrowed
+        (word, alias word, stem) triples, in reading order."""
+        pooling = self.pooling
+        settings = self.vector_settings
+        assert pooling is not None and settings is not None and self._vector_matrix is not None
+        tokens = _TOKEN.findall(lowered)
+        total, length = pooling.pooled(tokens)
+        if length > 0.0:
+            scores = ((total / length) @ self._vector_matrix).tolist()
+            for topic, score in zip(self.topics, scores, strict=True):
+                sums[topic] += score
+        borrowed: list[tuple[str, str, str]] = []
+        if settings.alias_threshold is not None:
+            index = self._index
+            stem = self._stem
+            seen = set(names)
+            for word in tokens:
+                if stem(word) in index:
+                    continue
+                for alias in pooling.aliases(
+                    word, settings.alias_neighbours, settings.alias_threshold
+                ):
+                    name = stem(alias)
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    if name in index:
+                        borrowed.append((word, alias, name))
+                        for topic, weight in index[name]:
+                            if weight > 0:
+                                sums[topic] += weight
+        return total, length, borrowed
+
+    def _vector_evidence(
+        self,
+        topic: str,
+        lowered: str,
+        parts: tuple[np.ndarray, float, list[tuple[str, str, str]]],
+    ) -> list[tuple[float, str, int, int]]:
+        """Return (-share, name, start, end) of each headline word that pushed *topic*
+        up through its vector (its share of the vector score) or a borrowed stem."""
+        pooling = self.pooling
+        assert pooling is not None and self._vector_matrix is not None
+        _, length, borrowed = parts
+        column = self._vector_matrix[:, self.topics.index(topic)]
+        first: dict[str, tuple[int, int]] = {}
+        counts: dict[str, int] = {}
+        for match in _TOKEN.finditer(lowered):
+            word = match.group()
+            first.setdefault(word, (match.start(), match.end()))
+            counts[word] = counts.get(word, 0) + 1
+        out = []
+        if length > 0.0:
+            for word, (start, end) in first.items():
+                weight, row = pooling.facts(word)
+                if row is None:
+                    continue
+                share = counts[word] * weight * float(pooling.vectors.matrix[row] @ column) / length
+                if share > 0:
+                    out.append((-share, f"vec-{word}", start, end))
+        for word, alias, name in borrowed:
+            weight = self._weights[name].get(topic, 0.0)
+            if weight > 0:
+                start, end = first[word]
+                out.append((-weight, f"alias-{word}-{alias}", start, end))
+        return out
 
     def _names(self, stems: list[str], known: list[str]) -> list[str]:
         """Return the names of the features the model knows, each once, in the order of
@@ -283,6 +431,43 @@ def _number(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     return None
+
+
+def _load_vectors(
+    path: Path, data: dict[str, Any], fail: Callable[[str, str], ValueError]
+) -> tuple[Pooling | None, VectorSettings | None, int]:
+    """Return the pooling, the settings and the dims of a model file's ``vectors``
+    block (None, None, 0 without one). Raises ValueError (from *fail*) on a bad block."""
+    block = data.get("vectors")
+    if block is None:
+        return None, None, 0
+    if not isinstance(block, dict):
+        raise fail("vectors", "must be an object")
+    name = block.get("file")
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        raise fail("vectors.file", "must name a file beside the model file")
+    scale = _number(block.get("scale"))
+    if scale is None or scale <= 0:
+        raise fail("vectors.scale", "must be a positive number")
+    threshold = block.get("alias_threshold")
+    if threshold is not None and (_number(threshold) is None or not 0 < threshold <= 1):
+        raise fail("vectors.alias_threshold", "must be null or a number in (0, 1]")
+    neighbours = block.get("alias_neighbours")
+    if not isinstance(neighbours, int) or isinstance(neighbours, bool) or neighbours < 1:
+        raise fail("vectors.alias_neighbours", "must be a positive integer")
+    headlines = block.get("headlines")
+    if not isinstance(headlines, int) or isinstance(headlines, bool) or headlines < 1:
+        raise fail("vectors.headlines", "must be a positive integer")
+    frequency = block.get("document_frequency")
+    if not isinstance(frequency, dict) or not all(
+        isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= headlines
+        for c in frequency.values()
+    ):
+        raise fail("vectors.document_frequency", "must map words to headline counts")
+    table = WordVectors.load(path.with_name(name))
+    pooling = Pooling(table, frequency, headlines, alias_words=sorted(frequency))
+    settings = VectorSettings(scale, None if threshold is None else float(threshold), neighbours)
+    return pooling, settings, table.dims
 
 
 def features(
