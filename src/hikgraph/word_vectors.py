@@ -58,8 +58,15 @@ def nearest(
     to *vector* by cosine (both unit vectors), keeping those at or above *threshold*;
     ties go to the earlier row. Training and run time call this same function."""
     similarities = candidates @ vector
-    order = np.argsort(-similarities, kind="stable")[:neighbours]
-    return tuple(names[int(i)] for i in order if similarities[int(i)] >= threshold)
+    if len(similarities) > neighbours:
+        # Only rows at least as similar as the k-th best can be among the nearest: sort
+        # those alone (a full sort of every row costs most of a new word's look-up).
+        kth = np.partition(similarities, len(similarities) - neighbours)[-neighbours]
+        rows = np.flatnonzero(similarities >= max(kth, threshold))
+    else:
+        rows = np.flatnonzero(similarities >= threshold)
+    order = sorted(rows.tolist(), key=lambda i: (-similarities[i], i))[:neighbours]
+    return tuple(names[i] for i in order)
 
 
 class WordVectors:
