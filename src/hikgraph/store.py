@@ -261,7 +261,8 @@ class StoreLoader:
     """
 
     _BATCH = 32 << 20  # bytes handed to one bulk load
-    _SEGMENT = 256 << 20  # bytes of queued files loaded together
+    _SEGMENT_MIN = 16 << 20  # bytes of queued files loaded together, at first
+    _SEGMENT_MAX = 256 << 20  # and at most
 
     def __init__(self, exports_dir: Path) -> None:
         self._exports_dir = exports_dir
@@ -284,24 +285,23 @@ class StoreLoader:
         self._thread.start()
 
     def _run(self) -> None:
+        files: list[Path] = []  # queued, not loaded yet
+        size = loaded = 0  # bytes in files; bytes loaded so far
         while True:
             item = self._queue.get()
             if isinstance(item, Path):
-                # Every file waiting now (up to a segment's worth) is loaded at once:
-                # while the loading keeps up, a file at a time; when it lags, in
-                # fewer and larger loads, which cost less per triple.
-                files, size = [item], item.stat().st_size
-                while size < self._SEGMENT:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        item = files[-1]
-                        break
-                    if not isinstance(item, Path):
-                        break
-                    files.append(item)
-                    size += item.stat().st_size
+                files.append(item)
+                size += item.stat().st_size
+                # Each bulk load writes its own sorted files into the store, which
+                # RocksDB then merges with what is there: a load per small file costs
+                # more and more as the store grows (at a million entries, most of the
+                # loading). So files are loaded together, in loads that grow with the
+                # store, from a 16 MB chunk to 256 MB.
+                if size < min(max(loaded // 8, self._SEGMENT_MIN), self._SEGMENT_MAX):
+                    continue
+            if files:
                 self._load(self._segment(files))
+                files, loaded, size = [], loaded + size, 0
             if item is None:
                 return
             if isinstance(item, bytes):
@@ -311,8 +311,7 @@ class StoreLoader:
                     self._slots.release()
 
     def _segment(self, files: list[Path]) -> Path:
-        # One file of many: each bulk load writes its own sorted files into the store,
-        # which RocksDB then merges, so a few large loads cost far less than many small.
+        # The files joined into one, which Oxigraph reads and parses on two threads.
         if len(files) == 1:
             return files[0]
         segment = files[0].with_name(files[0].stem + "-segment.nt")
