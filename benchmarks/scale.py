@@ -16,6 +16,7 @@ Medians of --runs runs; each run is bounded by a timeout.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -67,11 +68,14 @@ class Run:
     """One measured build (or baseline) process."""
 
     wall: float  # seconds, measured by the parent: imports, build and exit
-    peak_rss: int  # bytes, the whole process tree (wait4)
+    peak_rss: int  # bytes, the largest process of the tree (wait4)
     entries: int
     triples: int
     timings: dict[str, float]
     stage_rss: dict[str, int] = field(default_factory=dict)
+    # bytes, the most all its processes held together (their PSS summed, sampled every
+    # 0.5 s): forked workers share pages with the build, which RSS would count twice
+    peak_pss: int = 0
 
 
 @dataclass
@@ -127,8 +131,25 @@ def synthetic_source(size: int, seed: int, cache: Path) -> Path:
     return path
 
 
-def _run_process(command: list[str], env: dict[str, str], timeout: float) -> tuple[float, int]:
-    """Run *command*; return its wall seconds and peak RSS in bytes (its whole tree).
+def _session_pss(session: int) -> int:
+    """Return the summed PSS (bytes) of the processes of *session* (Linux; 0 elsewhere)."""
+    total = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[3]) != session:
+                continue
+            for line in (entry / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile, or not readable
+    return total
+
+
+def _run_process(command: list[str], env: dict[str, str], timeout: float) -> tuple[float, int, int]:
+    """Run *command*; return its wall seconds, the peak RSS in bytes of its largest
+    process and the peak of its processes' summed PSS (sampled every 0.5 s).
 
     Raises TimeoutError (after killing its process group) when it runs past *timeout*,
     RuntimeError with the end of its stderr when it fails.
@@ -139,10 +160,13 @@ def _run_process(command: list[str], env: dict[str, str], timeout: float) -> tup
             command, env=env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
         )
         deadline = start + timeout
-        while True:
+        pss = 0
+        for tick in itertools.count():
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
+            if tick % 10 == 0:
+                pss = max(pss, _session_pss(process.pid))
             if time.perf_counter() > deadline:
                 os.killpg(process.pid, signal.SIGKILL)
                 os.wait4(process.pid, 0)
@@ -155,7 +179,7 @@ def _run_process(command: list[str], env: dict[str, str], timeout: float) -> tup
             stderr.seek(0)
             tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-3:]
             raise RuntimeError(f"exit {process.returncode}: {' | '.join(tail)}")
-    return wall, usage.ru_maxrss * 1024
+    return wall, usage.ru_maxrss * 1024, pss
 
 
 def _has_json_summary() -> bool:
@@ -179,10 +203,11 @@ def build_once(source: Path, timeout: float, use_cli: bool) -> Run:
         else:
             command = [sys.executable, "-c", _LIBRARY_RUN, str(source), str(work / "out")]
             command.append(str(summary))
-        wall, peak = _run_process(command, env, timeout)
+        wall, peak, pss = _run_process(command, env, timeout)
         document = json.loads(summary.read_text(encoding="utf-8"))
     return Run(
         wall=wall,
+        peak_pss=pss,
         peak_rss=max(peak, int(document.get("self_peak_rss", 0))),
         entries=int(document["entries"]),
         triples=int(document["triples"]),
@@ -259,9 +284,11 @@ def baseline_once(source: Path, timeout: float) -> Run:
         summary = Path(folder) / "summary.json"
         command = [sys.executable, "-c", _BASELINE_RUN, str(Path(__file__).parent)]
         command += [str(source), folder, str(summary)]
-        wall, peak = _run_process(command, dict(os.environ), timeout)
+        wall, peak, pss = _run_process(command, dict(os.environ), timeout)
         document = json.loads(summary.read_text(encoding="utf-8"))
-    return Run(wall, peak, document["entries"], document["triples"], document["timings"])
+    return Run(
+        wall, peak, document["entries"], document["triples"], document["timings"], peak_pss=pss
+    )
 
 
 def measure(run_one: Callable[[], Run], size: int, runs: int) -> Measured:
@@ -336,6 +363,9 @@ def stage_table(measured: Measured) -> list[str]:
         f"{min(walls):.3f}–{max(walls):.3f} | {_rate(triples, _median(walls))} | "
         f"{_mib(_median(peaks))} |"
     )
+    pss = [float(run.peak_pss) for run in runs if run.peak_pss]
+    if pss:
+        lines.append(f"| **all processes together** (PSS) | – | – | – | {_mib(_median(pss))} |")
     return lines
 
 
@@ -481,8 +511,11 @@ def report(
         "",
         "triples/s is the graph's triples divided by the stage's (or the whole run's) "
         "seconds. Peak RSS per stage is the build's own figure at the end of the stage "
-        "(its workers included), where the build reports it; the process row is the "
-        "peak of the whole process tree, read with wait4().",
+        "(the larger of the build's process and its largest worker), where the build "
+        "reports it; the process row is the largest process of the tree, read with "
+        "wait4(). Forked workers share pages with the build, so the row 'all processes "
+        "together' sums their PSS (proportional set size, shared pages split between "
+        "the processes that share them), sampled every 0.5 s.",
         "",
         "## Machine",
         "",
