@@ -350,11 +350,17 @@ class TopicModel:
             counts[word] = counts.get(word, 0) + 1
         out = []
         if length > 0.0:
+            placed = []
+            rows = []
             for word, (start, end) in first.items():
                 weight, row = pooling.facts(word)
-                if row is None:
-                    continue
-                share = counts[word] * weight * float(pooling.vectors.matrix[row] @ column) / length
+                if row is not None:
+                    placed.append((word, start, end, counts[word] * weight / length))
+                    rows.append(row)
+            # Each word's vector against the topic's weights, in one product.
+            scores = (pooling.vectors.matrix[rows] @ column).tolist() if rows else []
+            for (word, start, end, factor), score in zip(placed, scores, strict=True):
+                share = factor * score
                 if share > 0:
                     out.append((-share, f"vec-{word}", start, end))
         for word, alias, name in borrowed:
