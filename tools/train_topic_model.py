@@ -6,16 +6,22 @@
     python tools/train_topic_model.py --grid     # also print the whole search table
 
 Training data: every row of the label files named in ``TRAIN_FILES`` (seed.csv,
-unseen.csv with batch1-3, train-2026.csv, train-2026b.csv), read by name. **A sealed test set
-(``data/labels/sealed-*.csv``) is never read**: it is scored once, at the end, by
-whoever sealed it. batch3 was sealed for the previous round and, once scored, became
-training data (docs/labelling-guide.md, section 5).
+unseen.csv with batch1-3, train-2026.csv, train-2026b.csv, and the spent sealed sets
+sealed-batch4.csv and sealed-batch5.csv), read by name. **A sealed test set still to be
+scored (any other ``data/labels/sealed-*.csv``) is never read**: it is scored once, at
+the end, by whoever sealed it. A sealed set, once scored, may become training data
+(batch3 in round 3, batch4 and batch5 in round 6; docs/labelling-guide.md, section 5).
 
 Model: one logistic regression per topic (scikit-learn, L2, liblinear) on binary
 features made by :func:`hikgraph.topic_model.features`: word stems, the first letters
-of longer words ("sanc*"), stemmed bigrams; so training and the pure-Python scoring at
-run time see the same features. The rule phrases of ``ontology/topics.ttl``
-(skos:hiddenLabel) join the headlines as extra one-topic examples with a lower weight.
+of longer words ("sanc*"), stemmed bigrams; plus, with word vectors
+(``data/word-vectors.json``, made by tools/distill_word_vectors.py), the headline's
+IDF-weighted unit vector as dense features, and at scoring time the aliases (a word
+whose stem has no weight borrows the positive weights of its nearest training words).
+Held-out headlines are scored by :class:`hikgraph.topic_model.TopicModel` itself, so
+cross-validation and run time compute the same thing. The rule phrases of
+``ontology/topics.ttl`` (skos:hiddenLabel) join the headlines as extra one-topic
+examples with a lower weight.
 
 Choosing, by **grouped** k-fold cross-validation repeated with different shuffles:
 headlines that report one event in other words (the event key in the ``note`` column
@@ -24,7 +30,7 @@ so a paraphrase cannot leak its labels into the fold that scores it. What is sco
 the classifier as it runs, rules ∪ model, on the held-out folds of the splits the topic
 rules were not tuned on before round 4 (``UNTUNED``: batch3, train2026); on the others the
 rules look better than they are. The report also gives the score of each of those splits
-alone and of train2026b (written after round 4; trained on, not used for choosing), so
+alone and of train2026b, batch4 and batch5 (trained on, not used for choosing), so
 that figures compare across rounds. The settings and one probability threshold are the
 best mean over repeats; because both are chosen on those same folds, the report also
 gives a nested figure where each fold's threshold is chosen on the other folds only.
