@@ -45,6 +45,8 @@ SPLIT_ROLES = {
     "(a spent sealed set, scored once at 6cfa8b7: topics 0.890)",
     ("sealed-batch5.csv", "batch5"): "training: model trained on it "
     "(a spent sealed set, scored once at f1278d7: topics 0.819, countries 0.957)",
+    ("sealed-batch6.csv", "batch6"): "a spent sealed set, not trained on: scored once at "
+    "54a1c25 (topics 0.880, countries 0.947, language 0.980)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
