@@ -154,12 +154,12 @@ def test_failed_validation_leaves_exports(tmp_path: Path, monkeypatch: pytest.Mo
     before = snapshot(out)
     real = hikgraph.validate.validate_graph
 
-    def without_headlines(graph, shapes: Path | None = None):
+    def without_headlines(graph, shapes: Path | None = None, *, in_place: bool = False):
         broken = Graph()
         for triple in graph:
             if triple[1] != URIRef("http://schema.org/headline"):
                 broken.add(triple)
-        return real(broken, shapes)
+        return real(broken, shapes, in_place=in_place)
 
     monkeypatch.setattr(hikgraph.validate, "validate_graph", without_headlines)
     with pytest.raises(BuildError, match="does not conform"):
