@@ -230,7 +230,8 @@ Example:
     "--sealed",
     is_flag=True,
     help="With --topics, also score the sealed test sets (data/labels/sealed-*.csv), "
-    "left out otherwise: a sealed set is scored once, at the end.",
+    "left out otherwise: a sealed set is scored once, at the end. The spent sets "
+    "batch4 and batch5 are training data now and always listed.",
 )
 @_format_option("text", "json")
 def stats(

@@ -139,7 +139,9 @@ def format_stats(stats: GraphStats) -> str:
 def classifier_quality(labels_dir: Path, *, sealed: bool = False) -> list[EvaluationReport]:
     """Return the classifier's scores against every label file in *labels_dir*, one
     report per split of each file (``seed.csv`` tune/holdout, ``unseen.csv`` batches,
-    ``train-2026.csv``); the sealed test sets (``sealed-*.csv``) only if *sealed*.
+    ``train-2026.csv``); the sealed test sets (``sealed-*.csv``) only if *sealed*,
+    except the spent ones trained on since (:data:`hikgraph.evaluation.SPENT_SEALED`),
+    always.
 
     Raises ValueError naming the file when a label file is malformed.
     """
