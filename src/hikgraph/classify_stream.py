@@ -179,7 +179,7 @@ class ClassificationCache:
 #: a large directory repeats headlines from chunk to chunk (a million synthetic
 #: entries have ~120k distinct headlines). Cleared when full, and kept for one
 #: classifier and cache only. A headline found here is neither looked up nor stored
-#: again: it came from the cache, or this process classified and stored it.
+#: again: it came from the cache, or this process classified it for the stream to store.
 _MEMO_LIMIT = 200_000
 _memo: dict[str, Classification] = {}
 _memo_of: list[object] = []  # the classifier and cache file the memo belongs to
@@ -192,16 +192,17 @@ class ChunkCounts:
     classified: int  # distinct headlines classified now (not in the cache)
     reused: int  # headlines whose classification came from the cache
     seconds: float  # spent on the cache and classifying
-    # (headline, classification JSON) made now and not stored yet (see classify_chunk)
+    # (headline, classification JSON) made now, for the caller to store in the cache
     unstored: tuple[tuple[str, str], ...] = ()
 
 
 def classify_chunk(
-    headlines: list[str], cache: ClassificationCache | None, *, store: bool = True
+    headlines: list[str], cache: ClassificationCache | None
 ) -> tuple[list[Classification], ChunkCounts]:
     """Return the classification of each of *headlines*, from *cache* or classified
-    now (and then stored in *cache*, or, unless *store*, returned in the counts'
-    ``unstored`` for the caller to store), and how many were which.
+    now, and how many were which. What was classified now is not written to *cache*
+    here but returned in the counts' ``unstored``: the stream stores it, as the cache
+    file's one writer.
 
     Runs in a worker process or in the caller's; either way the answers are the same
     (a stored classification decodes to the one the classifier gives).
@@ -209,11 +210,11 @@ def classify_chunk(
     # Classifying makes many small objects and no cycles: the collector pausing
     # spares it walking the ones piling up (about a tenth of the time).
     with collection_paused():
-        return _classify_chunk(headlines, cache, store)
+        return _classify_chunk(headlines, cache)
 
 
 def _classify_chunk(
-    headlines: list[str], cache: ClassificationCache | None, store: bool
+    headlines: list[str], cache: ClassificationCache | None
 ) -> tuple[list[Classification], ChunkCounts]:
     from hikgraph.classify import default_classifier
 
@@ -235,11 +236,9 @@ def _classify_chunk(
         else:
             classification = decode(text)
         _memo[headline] = classification
-    if cache is not None and made and store:
-        cache.put_many(made.items())
     reused = sum(1 for h in headlines if h not in made) if cache is not None else 0
     elapsed = time.perf_counter() - started
-    unstored = () if store or cache is None else tuple(made.items())
+    unstored = () if cache is None else tuple(made.items())
     return [_memo[h] for h in headlines], ChunkCounts(len(made), reused, elapsed, unstored)
 
 
@@ -265,7 +264,7 @@ def _run_chunk(
     # stored by the caller, its one writer: workers writing one SQLite file in turn
     # wait for its lock in sleeps of up to 100 ms (a second a worker at 100k entries).
     cache = _connection(cache_path) if cache_path is not None else None
-    classifications, counts = classify_chunk(headlines, cache, store=False)
+    classifications, counts = classify_chunk(headlines, cache)
     return work(payload, classifications), counts
 
 

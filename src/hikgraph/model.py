@@ -1,7 +1,7 @@
 """Resolved records → RDF triples: namespaces, IRI minting and the vocabulary contract.
 
-:func:`head_triples`, :func:`entry_triples` (one entry at a time) and
-:func:`country_triples` make :class:`pyoxigraph.Triple` lists, so a large directory
+:func:`head_triples` and :func:`country_triples` make :class:`pyoxigraph.Triple`
+lists, and :func:`entry_terms` one entry's triples as terms, so a large directory
 streams into N-Triples or a store without an rdflib object per triple. The
 vocabulary follows ``DESIGN.md``; no blank nodes.
 """
@@ -244,7 +244,7 @@ def _directory(plan: Plan, subject: NamedNode, ipvm: NamedNode) -> Iterator[Trip
         yield Triple(subject, node(CITO + "cites"), node(report_iri(report.title)))
 
 
-# The terms of an entry's triples, made once: entry_triples runs a million times in a
+# The terms of an entry's triples, made once: entry_terms runs a million times in a
 # large build, and building these nodes per call was most of its cost.
 _CREATIVE_WORK = node(S + "CreativeWork")
 _NEWS_ARTICLE = node(S + "NewsArticle")
@@ -359,11 +359,6 @@ def entry_terms(
     out += [(subject, predicate, value) for predicate, value in links]
     out.append((directory, _HAS_PART, subject))
     return out
-
-
-def entry_triples(enriched: EnrichedEntry, directory: NamedNode) -> list[Triple]:
-    """Return the triples of one entry (see :func:`entry_terms`) as Triples."""
-    return [Triple(*terms) for terms in entry_terms(enriched, directory)]
 
 
 def evidence_triples(keys: Iterable[EvidenceKey]) -> list[Triple]:
