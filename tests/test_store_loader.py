@@ -5,6 +5,7 @@ loads as the store grows, and nothing left behind when the build is abandoned.""
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,46 @@ def test_a_file_that_does_not_parse_fails_the_commit_with_a_store_error(
         loader.commit(graph, hashlib.sha256(b"").hexdigest())
     loader.abort()
     assert not store_dir(exports).exists()
+
+
+def test_after_end_input_the_queued_files_load_before_the_commit_and_nothing_more_is_taken(
+    tmp_path: Path, cache: Path
+) -> None:
+    from hikgraph.store import StoreError
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    loader = StoreLoader(exports)
+    files = _chunk_files(tmp_path / "chunks", chunks=6, per_chunk=200)
+    for path in files:
+        loader.feed_file(path)
+    loader.end_input()
+    loader.end_input()  # a second call is harmless
+    # The thread goes on loading (and deleting each file once loaded) with no commit.
+    deadline = time.monotonic() + 60
+    while any(path.exists() for path in files) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(path.exists() for path in files)
+    with pytest.raises(StoreError, match="after end_input"):
+        loader.feed(_lines(0, 1))
+    with pytest.raises(StoreError, match="after end_input"):
+        loader.feed_file(files[0])
+    graph = tmp_path / "graph.nt"
+    graph.write_bytes(b"")
+    store = Store.read_only(str(loader.commit(graph, hashlib.sha256(b"").hexdigest())))
+    assert len(store) == 2 * 6 * 200
+
+
+def test_an_abandoned_load_after_end_input_leaves_no_store_behind(
+    tmp_path: Path, cache: Path
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    loader = StoreLoader(exports)
+    for path in _chunk_files(tmp_path / "chunks", chunks=5, per_chunk=100):
+        loader.feed_file(path)
+    loader.end_input()
+    loader.abort()
+    target = store_dir(exports)
+    assert not target.exists()
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(f"{target.name}.new-")]

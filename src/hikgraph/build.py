@@ -329,6 +329,9 @@ def _stream_graph(
         sample.extend(tail)
         counts.add(tail)
         write(*export.serialize_chunk(tail))
+        # The store loads its last files while this process writes JSON-LD and checks
+        # the sample (at a million entries, most of the store's time after the stream).
+        load(loader.end_input)
         files = dumps.files()
     lap("triples")
     notes = []

@@ -281,6 +281,7 @@ class StoreLoader:
         self._error: BaseException | None = None
         self._stopping = False  # abort() was called: what is queued is not loaded
         self._committed = False
+        self._ended = False  # end_input() was called
         self._thread = threading.Thread(target=self._run, name="store-loader", daemon=True)
         self._thread.start()
 
@@ -349,9 +350,15 @@ class StoreLoader:
         if self._error is not None:
             raise StoreError(f"the query store could not load the graph: {self._error}")
 
-    def feed(self, ntriples: bytes) -> None:
-        """Queue *ntriples* (whole lines) for loading."""
+    def _check_open(self) -> None:
         self._check()
+        if self._ended:
+            raise StoreError("nothing can be fed to the store loader after end_input()")
+
+    def feed(self, ntriples: bytes) -> None:
+        """Queue *ntriples* (whole lines) for loading. Raises StoreError after
+        :meth:`end_input`."""
+        self._check_open()
         self._pending.append(ntriples)
         self._pending_size += len(ntriples)
         if self._pending_size >= self._BATCH:
@@ -359,8 +366,9 @@ class StoreLoader:
 
     def feed_file(self, ntriples: Path) -> None:
         """Queue the N-Triples file *ntriples* for loading; it is deleted once loaded.
-        The files wait on disk, not in memory, however far the loading lags."""
-        self._check()
+        The files wait on disk, not in memory, however far the loading lags. Raises
+        StoreError after :meth:`end_input`."""
+        self._check_open()
         self._flush()
         self._queue.put(ntriples)
 
@@ -370,12 +378,21 @@ class StoreLoader:
             self._queue.put(b"".join(self._pending))
             self._pending, self._pending_size = [], 0
 
+    def end_input(self) -> None:
+        """Say that nothing more will be fed: the thread loads what is queued and stops,
+        while the caller goes on (the build checks its sample meanwhile). Calling it
+        again does nothing; :meth:`commit` calls it if the caller did not."""
+        self._check()
+        if not self._ended:
+            self._flush()
+            self._queue.put(None)
+            self._ended = True
+
     def commit(self, graph: Path, sha256: str) -> Path:
         """Wait for the loading to end and make this the store of *exports_dir*'s
         ``hikgraph.nt``, whose bytes are *graph* (about to be moved there) with
         *sha256*. Returns the store's path."""
-        self._flush()
-        self._queue.put(None)
+        self.end_input()
         self._thread.join()
         self._check()
         store = self._store
