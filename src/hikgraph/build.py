@@ -114,6 +114,10 @@ NETWORK_MAX_ENTRIES = 20_000
 #: Entries per chunk of the stream (classified, turned to triples and serialised
 #: together, by one worker process).
 CHUNK_ENTRIES = 5000
+#: Directory texts of this many bytes or more hold thousands of entries (~80 bytes an
+#: entry), enough to fork the classifying workers, so the language model they share
+#: is loaded while the texts are parsed rather than after.
+PRELOAD_BYTES = 256 << 10
 
 
 def build(
@@ -177,6 +181,8 @@ def _build(
     peak_rss: dict[str, int],
     lap: Callable[[str], None],
 ) -> BuildResult:
+    if sum(Path(p).stat().st_size for p in sources if Path(p).is_file()) >= PRELOAD_BYTES:
+        classifier.preload()  # the language model loads while the texts are parsed
     directories: list[Directory] = [read_directory(path) for path in sources]
     warnings = [w for d in directories for w in d.warnings]
     if strict and warnings:

@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections import deque
@@ -298,6 +299,7 @@ class ClassificationStream:
         self._cache = cache
         self._workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._preloading: threading.Thread | None = None
         self.classified = 0
         self.reused = 0
         self.seconds = 0.0  # spent in this process on the cache and on classifying
@@ -307,11 +309,27 @@ class ClassificationStream:
         """Return how many worker processes run the jobs (1: the caller's own)."""
         return 1 if self._pool is None else self._workers
 
+    def preload(self) -> None:
+        """Start loading the language identifier's model (~0.7 s, mostly decompressing,
+        which leaves the GIL to the caller) in a thread, for a caller that expects
+        enough entries to fork workers and reads them meanwhile. :meth:`start` waits
+        for it."""
+        if self._workers > 1 and self._preloading is None:
+            from hikgraph.classify import load_language_identifier
+
+            self._preloading = threading.Thread(
+                target=load_language_identifier, name="language-model", daemon=True
+            )
+            self._preloading.start()
+
     def start(self, entries: int) -> None:
         """Start the worker processes if *entries* are enough to pay for them. Call
         it before the caller starts threads of its own (a fork copies only one), and
         with the caller's records frozen (:func:`gc.freeze`), so that no collection
         in a worker touches, and so copies, the pages it shares with the caller."""
+        if self._preloading is not None:
+            self._preloading.join()  # no thread of ours runs across the fork
+            self._preloading = None
         if entries >= PARALLEL_MIN:
             self._start_pool()
 
