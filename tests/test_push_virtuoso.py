@@ -13,11 +13,9 @@ import http.server
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 import tracemalloc
 import urllib.parse
 import urllib.request
@@ -33,12 +31,12 @@ from hikgraph.cli import main
 from hikgraph.httpauth import Credentials, display_url
 from hikgraph.push import default_query_endpoint, push
 from hikgraph.queries import named_queries, named_query
+from serve_process import hikgraph_serve
 
 from conftest import ROOT, require_tool
 
 DATASET = "https://w3id.org/hikgraph/dataset"
 SECRET = "Wr0ng-s3cret-7f3a"
-STARTUP_LIMIT = 120  # seconds; a guard against a hung server, not a timing assertion
 
 
 @pytest.mark.parametrize(
@@ -400,22 +398,9 @@ def test_ask_answers_a_boolean_from_virtuoso(loaded: vt.Virtuoso, query: str, an
 
 def test_serve_answers_from_virtuoso(loaded: vt.Virtuoso, built: Path, tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "hikgraph", "serve", "--endpoint", dataset_endpoint(loaded),
-                "--port", "0", "--workers", "1", "--quiet",
-            ],
-            stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT
-        while "serving http://" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"serve did not start: {log.read_text()}")
-            time.sleep(0.1)
+    options = ["--endpoint", dataset_endpoint(loaded), "--workers", "1", "--quiet"]
+    with hikgraph_serve(options, log) as base:
         assert f"SPARQL endpoint {dataset_endpoint(loaded)}" in log.read_text()
-        base = log.read_text().split("serving ", 1)[1].split()[0].rstrip("/")
         text = named_query("articles-per-outlet").text
         request = urllib.request.Request(
             f"{base}/sparql?{urllib.parse.urlencode({'query': text})}",
@@ -423,13 +408,6 @@ def test_serve_answers_from_virtuoso(loaded: vt.Virtuoso, built: Path, tmp_path:
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             served = response.read().decode()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
     local = run_cli(
         "query", "--name", "articles-per-outlet", "--format", "json", "--exports", str(built)
     )

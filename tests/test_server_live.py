@@ -7,13 +7,10 @@ queries that would reach out are refused without anything being reached."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,47 +23,22 @@ import pytest
 from hikgraph.queries import named_query
 from hikgraph.sparql import SelectResult
 from hikgraph.store import OxigraphStore
+from serve_process import STARTUP_LIMIT, hikgraph_serve
 
 from conftest import ROOT, require_tool
 
 ASK = "ASK { ?s ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-STARTUP_LIMIT = 120  # seconds; a guard against a hung test, not a timing assertion
 
 
 @pytest.fixture(scope="module")
 def server(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a running `hikgraph serve` (stopped with SIGINT at the end)."""
     log = tmp_path_factory.mktemp("server") / "stderr.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "hikgraph", "serve", "--exports", str(built),
-                "--port", "0", "--timeout", "4", "--max-rows", "1000", "--workers", "2",
-                "--quiet",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            cwd=ROOT,
-            env=dict(os.environ),
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT
-        while "serving http://" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start: {log.read_text()}")
-            time.sleep(0.1)
-        url = log.read_text().split("serving ", 1)[1].split()[0].rstrip("/")
+    options = ["--exports", str(built), "--timeout", "4", "--max-rows", "1000", "--workers", "2"]
+    with hikgraph_serve([*options, "--quiet"], log) as url:
         assert url.startswith("http://127.0.0.1:")
         yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, log.read_text()
 
 
 @pytest.fixture(scope="module")
