@@ -469,6 +469,34 @@ def test_narrowed_rule_words(
         assert topic not in rules, rules
 
 
+# Round 7 (country terms added after the misses of the spent batch6): (headline, the
+# countries the guide's section 2 gives). Demonyms and names in other languages, a named
+# national politician or institution, a place inside the country; and the same letters
+# where they name no country ("nice", Spanish "como", Italian "usa", the English language).
+COUNTRY_CASES = [
+    ("Marles orders review of Chinese cameras at defence sites", "AU"),
+    ("Chińskie kamery w polskich szkołach", "PL"),
+    ("Svenska kommuner byter ut kinesiska kameror", "SE"),
+    ("Kamery Hikvision v českých školách", "CZ"),
+    ("Oljefondet selger seg ut av Hikvision", "NO"),
+    ("Telecamere cinesi a Como, il Comune le sostituisce", "IT"),
+    ("La mairie de Nice retire ses caméras chinoises", "FR"),
+    ("English councils still buying Chinese cameras", "GB"),
+    ("Hikvision, multa record per le sanzioni Usa", "US"),
+    ("Hikvision, l'ombra di Pechino sul mercato", "CN"),
+    ("A nice camera, but who made it?", ""),
+    ("Como la policía usa cámaras chinas", ""),
+    ("Il Comune usa telecamere Hikvision", ""),
+    ("Hikvision launches English-language support site", ""),
+    ("Hikvision adds English language menus", ""),
+]
+
+
+@pytest.mark.parametrize(("headline", "countries"), COUNTRY_CASES)
+def test_country_terms_of_round_7(classifier: Classifier, headline: str, countries: str) -> None:
+    assert [c.code for c in classifier.classify(headline).countries] == countries.split()
+
+
 def test_evidence_names_the_rule_and_the_exact_words(classifier: Classifier) -> None:
     result = classifier.classify("Chinese cameras still used in Whitehall, says Washington")
     evidence = {tag.code: tag.evidence for tag in result.countries}

@@ -209,14 +209,21 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     found = {(Path(q["labels"]).name, q["split"]): q["role"] for q in quality}
     assert found[("train-2026.csv", "train2026")] == "training: model trained on it"
     assert found[("train-2026b.csv", "train2026b")] == "training: model trained on it"
+    assert found[("train-2026c.csv", "train2026c")] == "training: model trained on it"
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
-    # The spent sealed sets are training data (round 6); no other sealed file is read.
-    for name, split in (("sealed-batch4.csv", "batch4"), ("sealed-batch5.csv", "batch5")):
+    # The spent sealed sets are training data (rounds 6 and 7); no other sealed file is read.
+    spent = (
+        ("sealed-batch4.csv", "batch4"),
+        ("sealed-batch5.csv", "batch5"),
+        ("sealed-batch6.csv", "batch6"),
+    )
+    for name, split in spent:
         assert found[(name, split)].startswith("training: model trained on it (a spent sealed")
     assert {name for name, _ in found if name.startswith("sealed-")} == {
         "sealed-batch4.csv",
         "sealed-batch5.csv",
+        "sealed-batch6.csv",
     }
 
 
@@ -336,7 +343,7 @@ def test_cross_validation_is_recorded_with_the_model() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="grouped cross-validation (rules ∪ model on held-out folds of batch3 and "
-    "train2026) gives topics micro-F1 0.870 (P 0.90, R 0.84) after round 6, and the "
+    "train2026) gives topics micro-F1 0.879 (P 0.90, R 0.86) after round 7, and the "
     "round-4 rule fixes were made from errors on those splits: short of the 0.90 target; "
     "see docs/labelling-guide.md, section 5",
 )

@@ -297,8 +297,10 @@ TRAINING_FILES = (
     "unseen.csv",
     "train-2026.csv",
     "train-2026b.csv",
+    "train-2026c.csv",
     "sealed-batch4.csv",
     "sealed-batch5.csv",
+    "sealed-batch6.csv",
 )
 
 

@@ -3,8 +3,8 @@
 A label file has the columns ``headline``, ``topics``, ``countries`` and ``language``
 (space-separated topic ids and ISO codes, possibly empty) and optionally ``split``
 (``tune``/``holdout`` in the seed labels, ``batch1``…``batch3`` in the unseen ones,
-``train2026``/``train2026b`` in train-2026.csv and train-2026b.csv, ``batch4``/``batch5``
-in the spent sealed sets);
+``train2026``/``train2026b``/``train2026c`` in train-2026.csv, train-2026b.csv and
+train-2026c.csv, ``batch4``/``batch5``/``batch6`` in the spent sealed sets);
 other columns (``line``, ``note``) are ignored. Topics and countries are scored as
 multi-label sets: per label precision, recall and F1, and micro-averaged F1 over all
 (headline, label) pairs. How the labels were made is in ``docs/labelling-guide.md``.
@@ -23,9 +23,10 @@ REQUIRED_COLUMNS = ("headline", "topics", "countries", "language")
 # A sealed test set is scored exactly once, at the end, by whoever sealed it; nothing
 # that walks the labels folder (training, tuning, `hikgraph stats --topics`) may read it.
 SEALED_PREFIX = "sealed-"
-# Sealed sets already scored (once) and since trained on (round 6): named one by one,
-# never by the prefix, so that a new sealed set is still left out of every listing.
-SPENT_SEALED = ("sealed-batch4.csv", "sealed-batch5.csv")
+# Sealed sets already scored (once) and since trained on (batch4 and batch5 in round 6,
+# batch6 in round 7): named one by one, never by the prefix, so that a new sealed set is
+# still left out of every listing.
+SPENT_SEALED = ("sealed-batch4.csv", "sealed-batch5.csv", "sealed-batch6.csv")
 
 
 # What each labelled split is to the classifier now (docs/labelling-guide.md, section 5):
@@ -41,12 +42,13 @@ SPLIT_ROLES = {
     "(the last round's sealed test: topics 0.720 when scored once)",
     ("train-2026.csv", "train2026"): "training: model trained on it",
     ("train-2026b.csv", "train2026b"): "training: model trained on it",
+    ("train-2026c.csv", "train2026c"): "training: model trained on it",
     ("sealed-batch4.csv", "batch4"): "training: model trained on it "
     "(a spent sealed set, scored once at 6cfa8b7: topics 0.890)",
     ("sealed-batch5.csv", "batch5"): "training: model trained on it "
     "(a spent sealed set, scored once at f1278d7: topics 0.819, countries 0.957)",
-    ("sealed-batch6.csv", "batch6"): "a spent sealed set, not trained on: scored once at "
-    "54a1c25 (topics 0.880, countries 0.947, language 0.980)",
+    ("sealed-batch6.csv", "batch6"): "training: model trained on it "
+    "(a spent sealed set, scored once at 54a1c25: topics 0.880, countries 0.947)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
