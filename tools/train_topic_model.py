@@ -108,8 +108,11 @@ WORD = re.compile(r"[^\W\d_]{2,}")  # the words of hikgraph.topic_model (its _TO
 
 VECTORS = ROOT / "data" / "word-vectors.json"
 # The n-gram settings of round 5 (chosen then from prefix None/4/5 × C 3/10/30 ×
-# vocabulary weight 0.5/1), kept; round 6 searches how the word vectors enter.
-NGRAMS = {"prefix": 5, "C": 10.0, "vocabulary_weight": 0.5}
+# vocabulary weight 0.5/1), kept, but for the weight of the topics.ttl phrases: round 7
+# compared 0, 0.1, 0.25, 0.5 and 1 on these folds with round 6's vector settings
+# (docs/labelling-guide.md, section 5) and took 0.1. The grid searches how the word
+# vectors enter (round 6).
+NGRAMS = {"prefix": 5, "C": 10.0, "vocabulary_weight": 0.1}
 GRID = {
     "vector_scale": (1.0, 2.0),  # the headline vector's scale as features (0: none)
     "alias_threshold": (None, 0.6, 0.7),  # cosine an alias needs (None: no aliases)
@@ -117,7 +120,7 @@ GRID = {
 ALIAS_NEIGHBOURS = 2
 # The design of the previous round (round 5: n-grams only, the threshold chosen on the
 # same folds), cross-validated the same way on the same data for comparison.
-PREVIOUS = {**NGRAMS, "vector_scale": 0.0, "alias_threshold": None}
+PREVIOUS = {**NGRAMS, "vocabulary_weight": 0.5, "vector_scale": 0.0, "alias_threshold": None}
 THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(13))  # 0.30 … 0.90
 WORKERS = 2
 
