@@ -49,6 +49,8 @@ SPLIT_ROLES = {
     "(a spent sealed set, scored once at f1278d7: topics 0.819, countries 0.957)",
     ("sealed-batch6.csv", "batch6"): "training: model trained on it "
     "(a spent sealed set, scored once at 54a1c25: topics 0.880, countries 0.947)",
+    ("sealed-batch7.csv", "batch7"): "a spent sealed set, not trained on: scored once at "
+    "70041ba (topics 0.888, countries 0.948, language 0.995)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
