@@ -53,6 +53,24 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+def _loader(tmp_path: Path) -> tuple[StoreLoader, Path]:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    return StoreLoader(exports), exports
+
+
+def _commit_empty_dump(loader: StoreLoader, tmp_path: Path) -> Path:
+    graph = tmp_path / "graph.nt"  # stands for the dump the build moves into exports/
+    graph.write_bytes(b"")
+    return loader.commit(graph, hashlib.sha256(b"").hexdigest())
+
+
+def _assert_no_store_left(exports: Path) -> None:
+    target = store_dir(exports)
+    assert not target.exists()
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(f"{target.name}.new-")]
+
+
 @pytest.mark.parametrize("segment_min", [1, 1 << 30], ids=["file-by-file", "one-segment"])
 def test_every_triple_of_every_file_and_block_is_loaded_and_the_files_removed(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, segment_min: int
@@ -96,17 +114,16 @@ def test_files_are_joined_into_larger_loads_as_the_store_grows(
     assert len(loads) < 40
 
 
-def test_an_abandoned_load_leaves_no_store_behind(tmp_path: Path, cache: Path) -> None:
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    loader = StoreLoader(exports)
+@pytest.mark.parametrize("ended", [False, True], ids=["while-fed", "after-end-input"])
+def test_an_abandoned_load_leaves_no_store_behind(tmp_path: Path, cache: Path, ended: bool) -> None:
+    loader, exports = _loader(tmp_path)
     loader.feed(_lines(0, 10))
-    for path in _chunk_files(tmp_path / "chunks", chunks=5, per_chunk=10):
+    for path in _chunk_files(tmp_path / "chunks", chunks=5, per_chunk=100):
         loader.feed_file(path)
+    if ended:
+        loader.end_input()
     loader.abort()
-    target = store_dir(exports)
-    assert not target.exists()
-    assert not [p for p in target.parent.iterdir() if p.name.startswith(f"{target.name}.new-")]
+    _assert_no_store_left(exports)
 
 
 def test_a_file_that_does_not_parse_fails_the_commit_with_a_store_error(
@@ -114,18 +131,14 @@ def test_a_file_that_does_not_parse_fails_the_commit_with_a_store_error(
 ) -> None:
     from hikgraph.store import StoreError
 
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    loader = StoreLoader(exports)
+    loader, exports = _loader(tmp_path)
     bad = tmp_path / "bad.nt"
     bad.write_bytes(b"<https://example.org/s> <https://example.org/p> .\n")  # no object
     loader.feed_file(bad)
-    graph = tmp_path / "graph.nt"
-    graph.write_bytes(b"")
     with pytest.raises(StoreError, match="could not load the graph"):
-        loader.commit(graph, hashlib.sha256(b"").hexdigest())
+        _commit_empty_dump(loader, tmp_path)
     loader.abort()
-    assert not store_dir(exports).exists()
+    _assert_no_store_left(exports)
 
 
 def test_after_end_input_the_queued_files_load_before_the_commit_and_nothing_more_is_taken(
@@ -133,9 +146,7 @@ def test_after_end_input_the_queued_files_load_before_the_commit_and_nothing_mor
 ) -> None:
     from hikgraph.store import StoreError
 
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    loader = StoreLoader(exports)
+    loader, _ = _loader(tmp_path)
     files = _chunk_files(tmp_path / "chunks", chunks=6, per_chunk=200)
     for path in files:
         loader.feed_file(path)
@@ -150,22 +161,5 @@ def test_after_end_input_the_queued_files_load_before_the_commit_and_nothing_mor
         loader.feed(_lines(0, 1))
     with pytest.raises(StoreError, match="after end_input"):
         loader.feed_file(files[0])
-    graph = tmp_path / "graph.nt"
-    graph.write_bytes(b"")
-    store = Store.read_only(str(loader.commit(graph, hashlib.sha256(b"").hexdigest())))
+    store = Store.read_only(str(_commit_empty_dump(loader, tmp_path)))
     assert len(store) == 2 * 6 * 200
-
-
-def test_an_abandoned_load_after_end_input_leaves_no_store_behind(
-    tmp_path: Path, cache: Path
-) -> None:
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    loader = StoreLoader(exports)
-    for path in _chunk_files(tmp_path / "chunks", chunks=5, per_chunk=100):
-        loader.feed_file(path)
-    loader.end_input()
-    loader.abort()
-    target = store_dir(exports)
-    assert not target.exists()
-    assert not [p for p in target.parent.iterdir() if p.name.startswith(f"{target.name}.new-")]
