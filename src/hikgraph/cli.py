@@ -241,9 +241,9 @@ def stats(
     names, entries per topic and the entries no topic matched.
 
     With --topics, also the classifier's quality on each labelled split, each marked
-    with what it is: the topic model is trained on every split of seed.csv,
-    unseen.csv (batch1-3), train-2026.csv and train-2026b.csv, so all of them are
-    training data and none is an honest estimate. The honest figures are the
+    with what it is: the topic model is trained on every split listed without
+    --sealed (seed.csv, unseen.csv, the train-2026 files and the spent sealed sets),
+    so none of them is an honest estimate. The honest figures are the
     grouped cross-validation recorded in data/topic-model.json and the sealed test
     set (--sealed, scored once); docs/labelling-guide.md keeps the history.
     """
