@@ -301,6 +301,7 @@ TRAINING_FILES = (
     "sealed-batch4.csv",
     "sealed-batch5.csv",
     "sealed-batch6.csv",
+    "sealed-batch7.csv",
 )
 
 

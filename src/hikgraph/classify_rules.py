@@ -12,6 +12,13 @@ words of the headline. Literal phrases of all topics (or all countries) are look
 together and matched leftmost-longest on word boundaries, so a longer phrase hides the
 shorter ones inside it ("trade ban" hides "ban"); a *neutral* phrase
 (topics) or a *not* term (countries) hides words without tagging anything.
+
+Word boundaries belong to the scripts that separate words with spaces. Chinese,
+Japanese (Han, Hiragana, Katakana) and Thai do not, so a term's end written in them
+needs no boundary: 禁令 is found inside 美国商务部发布禁令, and Latin letters next to
+those scripts end a word (AI in AIカメラ). Korean separates words but attaches particles
+to them (미국은, 미국의), so a term ending in Hangul matches at the start of a word, as
+a prefix. Latin, Cyrillic, Greek and Arabic terms keep whole-word matching.
 """
 
 from __future__ import annotations
@@ -47,6 +54,19 @@ _WORD_RUN = re.compile(r"\w+")
 _FIRST_WORD = re.compile(r"\w+")
 _NEXT_WORD = re.compile(r" (\w+)")
 _ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # two spaces in a row, or a space other than " "
+# Scripts written without spaces between words: Hiragana, Katakana (with the phonetic
+# extensions and half-width forms), Han (with extension A and compatibility ideographs),
+# Thai. Hangul separates words and is handled apart (a term ending in it is a prefix).
+_UNSPACED = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+)
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
+_UNSPACED_CHAR = re.compile(f"[{_UNSPACED}]")
+_UNSPACED_OR_HANGUL = re.compile(f"[{_UNSPACED}{_HANGUL}]")
+# Word runs cut where a script without spaces meets another ("ai" and "カメラ" in "aiカメラ").
+_SCRIPT_RUN = re.compile(f"[{_UNSPACED}]+|[^\\W{_UNSPACED}]+")
 
 
 @dataclass(frozen=True)
@@ -399,11 +419,31 @@ class Phrases:
 
     def __init__(self, keys: Iterable[str]) -> None:
         index: dict[str, list[str]] = {}
+        by_char: dict[str, list[str]] = {}
         for key in keys:
             first = _FIRST_WORD.match(key)
             if first is None:
                 raise ValueError(f"phrase {key!r} does not start with a letter or digit")
-            index.setdefault(first.group(), []).append(key)
+            if _UNSPACED_OR_HANGUL.search(key):
+                # A term with letters of a script without spaces (or with Hangul, whose
+                # words take particles) is looked up by its first character instead.
+                by_char.setdefault(key[0], []).append(key)
+            else:
+                index.setdefault(first.group(), []).append(key)
+        # Per first character, its terms longest first, each with whether its start and
+        # its end must be word boundaries and, for a term with spaces, a pattern.
+        self._by_char = {
+            char: tuple(
+                (
+                    key,
+                    not _UNSPACED_CHAR.match(key[0]),
+                    not _UNSPACED_OR_HANGUL.match(key[-1]),
+                    re.compile(r"\s+".join(map(re.escape, key.split(" ")))) if " " in key else None,
+                )
+                for key in sorted(keys, key=len, reverse=True)
+            )
+            for char, keys in by_char.items()
+        }
         # Per first word, its phrases longest first, each as (what follows the first
         # word, phrase): the first word is already known to match where it is looked up.
         self._index = {
@@ -434,6 +474,15 @@ class Phrases:
     ) -> list[tuple[int, int, str]]:
         """Return (start, end, phrase) of the phrases in the lower-cased text, left to
         right, given its word runs (:func:`word_runs`)."""
+        if self._by_char and _UNSPACED_OR_HANGUL.search(lowered):
+            return self._find_mixed(lowered, words)
+        return self._find_spaced(lowered, words, False)
+
+    def _find_spaced(
+        self, lowered: str, words: list[tuple[str, int, int]], mixed: bool
+    ) -> list[tuple[int, int, str]]:
+        """Return the phrases of the word-run index (see :meth:`find_words`); *mixed*:
+        the text has letters of a script without spaces, which end a word."""
         found = []
         resume = 0
         index = self._index
@@ -464,7 +513,9 @@ class Phrases:
                 elif plain:
                     stop = end + len(rest)
                     if not lowered.startswith(rest, end) or (
-                        stop < length and (lowered[stop].isalnum() or lowered[stop] == "_")
+                        stop < length
+                        and (lowered[stop].isalnum() or lowered[stop] == "_")
+                        and not (mixed and _UNSPACED_CHAR.match(lowered[stop]))
                     ):
                         stop = 0
                 else:
@@ -474,6 +525,56 @@ class Phrases:
                     resume = stop
                     break
         return found
+
+    def _find_mixed(
+        self, lowered: str, words: list[tuple[str, int, int]]
+    ) -> list[tuple[int, int, str]]:
+        """Return the phrases of a text with letters of a script without spaces or of
+        Hangul: the word-run index on runs cut where such a script meets another, and
+        the terms written in those scripts, leftmost-longest over both."""
+        if _UNSPACED_CHAR.search(lowered):
+            words = [
+                (m.group(), start + m.start(), start + m.end())
+                for word, start, _ in words
+                for m in _SCRIPT_RUN.finditer(word)
+            ]
+        found = self._find_spaced(lowered, words, True)
+        by_char = self._by_char
+        length = len(lowered)
+        resume = 0
+        for start, char in enumerate(lowered):
+            if start < resume:
+                continue
+            entries = by_char.get(char)
+            if entries is None:
+                continue
+            if start and _is_spaced_word_char(lowered[start - 1]):
+                entries = tuple(entry for entry in entries if not entry[1])
+            for key, _, bounded_end, pattern in entries:
+                if pattern is None:
+                    stop = start + len(key) if lowered.startswith(key, start) else 0
+                else:
+                    match = pattern.match(lowered, start)
+                    stop = match.end() if match else 0
+                if stop and not (
+                    bounded_end and stop < length and _is_spaced_word_char(lowered[stop])
+                ):
+                    found.append((start, stop, key))
+                    resume = stop
+                    break
+        # Leftmost-longest over both lists: at each start the longer phrase wins, and a
+        # phrase overlapping one already taken is dropped.
+        found.sort(key=lambda item: (item[0], -item[1]))
+        kept: list[tuple[int, int, str]] = []
+        for item in found:
+            if not kept or item[0] >= kept[-1][1]:
+                kept.append(item)
+        return kept
+
+
+def _is_spaced_word_char(char: str) -> bool:
+    """Whether *char* is a word character of a script that separates words."""
+    return (char.isalnum() or char == "_") and not _UNSPACED_CHAR.match(char)
 
 
 def _match_at(text: str, start: int, key: str) -> int:
@@ -491,7 +592,7 @@ def _match_at(text: str, start: int, key: str) -> int:
             position += 1
         else:
             return 0
-    if position < length and (text[position].isalnum() or text[position] == "_"):
+    if position < length and _is_spaced_word_char(text[position]):
         return 0
     return position
 
