@@ -56,6 +56,8 @@ SPLIT_ROLES = {
     "(a spent sealed set, scored once at 54a1c25: topics 0.880, countries 0.947)",
     ("sealed-batch7.csv", "batch7"): "training: model trained on it "
     "(a spent sealed set, scored once at 70041ba: topics 0.888, countries 0.948)",
+    ("sealed-batch8.csv", "batch8"): "a spent sealed set, not trained on: scored once at "
+    "0e81383 (topics 0.887, countries 0.963, language 0.985)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
