@@ -15,6 +15,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "sources" / "ipvm-hikvision-news-directory-2022-05-13.txt"
 EXPORTS = ROOT / "exports"
+# The classifier's shipped files, which the classifier, model and evaluation tests load.
+TOPICS = ROOT / "ontology" / "topics.ttl"
+TERMS = ROOT / "data" / "country-terms.csv"
+WORDS = ROOT / "data" / "language-words.csv"
+MODEL = ROOT / "data" / "topic-model.json"
+LABELS = ROOT / "data" / "labels"
 
 # Builds made by tests would each leave an embedded query store in the checkout's
 # cache folder (.cache/hikgraph); give the session its own, removed at exit.

@@ -14,12 +14,9 @@ import pytest
 
 from hikgraph.classify import Classification, Classifier, default_classifier, topic_concepts
 
-ROOT = Path(__file__).resolve().parents[1]
-TOPICS = ROOT / "ontology" / "topics.ttl"
-TERMS = ROOT / "data" / "country-terms.csv"
-WORDS = ROOT / "data" / "language-words.csv"
-SEED = ROOT / "data" / "labels" / "seed.csv"
-MODEL = ROOT / "data" / "topic-model.json"
+from conftest import LABELS, MODEL, ROOT, TERMS, TOPICS, WORDS
+
+SEED = LABELS / "seed.csv"
 
 # The definitions of DESIGN.md, word for word: the scheme must carry exactly these.
 DESIGN_TOPICS = {

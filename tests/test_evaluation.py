@@ -26,13 +26,11 @@ from hikgraph.evaluation import (
     split_role,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-LABELS = ROOT / "data" / "labels"
+from conftest import LABELS, MODEL, ROOT, SOURCE
+
 SEED = LABELS / "seed.csv"
 UNSEEN = LABELS / "unseen.csv"
 TRAIN = LABELS / "train-2026.csv"
-MODEL = ROOT / "data" / "topic-model.json"
-SOURCE = ROOT / "data" / "sources" / "ipvm-hikvision-news-directory-2022-05-13.txt"
 
 
 class _Fixed:

@@ -19,12 +19,7 @@ from hikgraph.classify_rules import normalise
 from hikgraph.evaluation import SPENT_SEALED
 from hikgraph.topic_model import FORMAT, TopicModel, features, stemmer_function
 
-ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "data" / "topic-model.json"
-TOPICS = ROOT / "ontology" / "topics.ttl"
-TERMS = ROOT / "data" / "country-terms.csv"
-WORDS = ROOT / "data" / "language-words.csv"
-LABELS = ROOT / "data" / "labels"
+from conftest import LABELS, MODEL, ROOT, TERMS, TOPICS, WORDS
 
 
 def _tiny(**changes: Any) -> dict[str, Any]:

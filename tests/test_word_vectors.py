@@ -22,13 +22,9 @@ from hikgraph.topic_model import FORMAT, TopicModel
 from hikgraph.word_vectors import FORMAT as VECTORS_FORMAT
 from hikgraph.word_vectors import WordVectors, lookup
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import LABELS, MODEL, ROOT, TERMS, TOPICS, WORDS
+
 TABLE = ROOT / "data" / "word-vectors.json"
-MODEL = ROOT / "data" / "topic-model.json"
-TOPICS = ROOT / "ontology" / "topics.ttl"
-TERMS = ROOT / "data" / "country-terms.csv"
-WORDS = ROOT / "data" / "language-words.csv"
-LABELS = ROOT / "data" / "labels"
 TOOLS = ROOT / "tools"
 
 
