@@ -270,10 +270,9 @@ HARD_CASES = [
         "investment",
         "SE",
         "en",
+        # An expected failure until round 9 dropped "blacklists" from the sanctions
+        # words: the model reads "pension fund" and "blacklists" together.
         id="a-funds-blacklist-is-investment-not-sanctions",
-        marks=pytest.mark.xfail(
-            strict=True, reason="'blacklists' is a sanctions term whoever blacklists"
-        ),
     ),
     pytest.param(
         "Trump administration imposes trade restrictions on Chinese surveillance firms",

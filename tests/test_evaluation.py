@@ -210,12 +210,13 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     assert found[("train-2026c.csv", "train2026c")] == "training: model trained on it"
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
-    # The spent sealed sets are training data (rounds 6 to 8); no other sealed file is read.
+    # The spent sealed sets are training data (rounds 6 to 9); no other sealed file is read.
     spent = (
         ("sealed-batch4.csv", "batch4"),
         ("sealed-batch5.csv", "batch5"),
         ("sealed-batch6.csv", "batch6"),
         ("sealed-batch7.csv", "batch7"),
+        ("sealed-batch8.csv", "batch8"),
     )
     for name, split in spent:
         assert found[(name, split)].startswith("training: model trained on it (a spent sealed")
@@ -224,6 +225,7 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
         "sealed-batch5.csv",
         "sealed-batch6.csv",
         "sealed-batch7.csv",
+        "sealed-batch8.csv",
     }
 
 
@@ -343,9 +345,9 @@ def test_cross_validation_is_recorded_with_the_model() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="grouped cross-validation (rules ∪ model on held-out folds of batch3 and "
-    "train2026) gives topics micro-F1 0.886 (P 0.89, R 0.88) after round 8, and the "
-    "round-4 rule fixes were made from errors on those splits: short of the 0.90 target; "
-    "see docs/labelling-guide.md, section 5",
+    "train2026) gives topics micro-F1 0.895 (P 0.90, R 0.89) after round 9, and the "
+    "round-4 and round-9 rule fixes were made from errors on those splits: short of the "
+    "0.90 target; see docs/labelling-guide.md, section 5",
 )
 def test_topics_reach_the_target_in_cross_validation() -> None:
     import json

@@ -298,6 +298,7 @@ TRAINING_FILES = (
     "sealed-batch5.csv",
     "sealed-batch6.csv",
     "sealed-batch7.csv",
+    "sealed-batch8.csv",
 )
 
 
