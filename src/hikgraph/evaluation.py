@@ -4,7 +4,7 @@ A label file has the columns ``headline``, ``topics``, ``countries`` and ``langu
 (space-separated topic ids and ISO codes, possibly empty) and optionally ``split``
 (``tune``/``holdout`` in the seed labels, ``batch1``…``batch3`` in the unseen ones,
 ``train2026``/``train2026b``/``train2026c`` in train-2026.csv, train-2026b.csv and
-train-2026c.csv, ``batch4``…``batch8`` in the spent sealed sets);
+train-2026c.csv, ``batch4``…``batch9`` in the spent sealed sets);
 other columns (``line``, ``note``) are ignored. Topics and countries are scored as
 multi-label sets: per label precision, recall and F1, and micro-averaged F1 over all
 (headline, label) pairs. How the labels were made is in ``docs/labelling-guide.md``.
@@ -59,6 +59,8 @@ SPLIT_ROLES = {
     "(a spent sealed set, scored once at 70041ba: topics 0.888, countries 0.948)",
     ("sealed-batch8.csv", "batch8"): "training: model trained on it "
     "(a spent sealed set, scored once at 0e81383: topics 0.887, countries 0.963)",
+    ("sealed-batch9.csv", "batch9"): "a spent sealed set, not trained on: scored once at "
+    "fbb8e84 (topics 0.891, countries 0.965, language 0.995)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
