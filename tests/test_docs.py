@@ -19,6 +19,17 @@ def test_cli_reference_is_current() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_cli_reference_help_and_bad_options_write_nothing() -> None:
+    target = ROOT / "docs" / "cli.md"
+    before = target.stat().st_mtime_ns, target.read_bytes()
+    tool = [sys.executable, str(ROOT / "tools" / "cli_reference.py")]
+    shown = subprocess.run([*tool, "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert shown.returncode == 0 and "--check" in shown.stdout
+    wrong = subprocess.run([*tool, "--chek"], capture_output=True, text=True, cwd=ROOT)
+    assert wrong.returncode == 2 and "unrecognized arguments: --chek" in wrong.stderr
+    assert (target.stat().st_mtime_ns, target.read_bytes()) == before
+
+
 def test_readme_opens_with_the_two_fresh_machine_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     first_block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", readme, re.S)

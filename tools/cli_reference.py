@@ -8,6 +8,7 @@ tests/test_docs.py runs the check, so the reference cannot drift from the code.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -46,11 +47,24 @@ def reference() -> str:
     return "\n".join(parts)
 
 
-if __name__ == "__main__":
+def run(argv: list[str] | None = None) -> int:
+    """Rewrite docs/cli.md, or with ``--check`` compare it; return the exit code (0, or 1
+    when the file is stale). ``--help`` and unknown options exit through argparse
+    (0 and 2) without touching the file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if docs/cli.md is stale; write nothing"
+    )
+    args = parser.parse_args(argv)
     text = reference()
-    if "--check" in sys.argv[1:]:
+    if args.check:
         if not TARGET.is_file() or TARGET.read_text(encoding="utf-8") != text:
             print(f"{TARGET} is stale: run python tools/cli_reference.py", file=sys.stderr)
-            sys.exit(1)
-    else:
-        TARGET.write_text(text, encoding="utf-8")
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())
