@@ -208,6 +208,7 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     assert found[("train-2026.csv", "train2026")] == "training: model trained on it"
     assert found[("train-2026b.csv", "train2026b")] == "training: model trained on it"
     assert found[("train-2026c.csv", "train2026c")] == "training: model trained on it"
+    assert found[("train-2026d.csv", "train2026d")] == "training: model trained on it"
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
     # The spent sealed sets are training data (rounds 6 to 9); no other sealed file is read.
@@ -345,7 +346,7 @@ def test_cross_validation_is_recorded_with_the_model() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="grouped cross-validation (rules ∪ model on held-out folds of batch3 and "
-    "train2026) gives topics micro-F1 0.895 (P 0.90, R 0.89) after round 9, and the "
+    "train2026) gives topics micro-F1 0.893 (P 0.89, R 0.90) after round 10, and the "
     "round-4 and round-9 rule fixes were made from errors on those splits: short of the "
     "0.90 target; see docs/labelling-guide.md, section 5",
 )

@@ -200,7 +200,7 @@ def test_shipped_model_covers_the_scheme_and_is_sorted(classifier: Classifier) -
     # (scored once, then made training data), never a sealed set still to be scored.
     assert document["training"]["data"] == (
         "data/labels/seed.csv, data/labels/unseen.csv, data/labels/train-2026.csv, "
-        "data/labels/train-2026b.csv, data/labels/train-2026c.csv, "
+        "data/labels/train-2026b.csv, data/labels/train-2026c.csv, data/labels/train-2026d.csv, "
         "data/labels/sealed-batch4.csv, data/labels/sealed-batch5.csv, "
         "data/labels/sealed-batch6.csv, data/labels/sealed-batch7.csv, "
         "data/labels/sealed-batch8.csv (all rows)"

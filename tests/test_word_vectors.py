@@ -294,6 +294,7 @@ TRAINING_FILES = (
     "train-2026.csv",
     "train-2026b.csv",
     "train-2026c.csv",
+    "train-2026d.csv",
     "sealed-batch4.csv",
     "sealed-batch5.csv",
     "sealed-batch6.csv",

@@ -6,9 +6,9 @@
     python tools/train_topic_model.py --grid     # also print the whole search table
 
 Training data: every row of the label files named in ``TRAIN_FILES`` (seed.csv,
-unseen.csv with batch1-3, train-2026.csv, train-2026b.csv, train-2026c.csv, and the
-spent sealed sets sealed-batch4.csv … sealed-batch8.csv), read by
-name. **A sealed test set still to be scored (any other ``data/labels/sealed-*.csv``)
+unseen.csv with batch1-3, train-2026.csv, train-2026b.csv, train-2026c.csv,
+train-2026d.csv, and the spent sealed sets sealed-batch4.csv … sealed-batch8.csv), read
+by name. **A sealed test set still to be scored (any other ``data/labels/sealed-*.csv``)
 is never read**: it is scored once, at the end, by whoever sealed it. A sealed set,
 once scored, may become training data (batch3 in round 3, batch4 and batch5 in round 6,
 batch6 in round 7, batch7 in round 8, batch8 in round 9; docs/labelling-guide.md,
@@ -33,7 +33,7 @@ so a paraphrase cannot leak its labels into the fold that scores it. What is sco
 the classifier as it runs, rules ∪ model, on the held-out folds of the splits the topic
 rules were not tuned on before round 4 (``UNTUNED``: batch3, train2026); on the others the
 rules look better than they are. The report also gives the score of each of those splits
-alone and of train2026b, train2026c and batch4-batch8 (trained on, not used for
+alone and of train2026b, train2026c, train2026d and batch4-batch8 (trained on, not used for
 choosing), so that figures compare across rounds. The settings and one probability threshold are the
 best mean over repeats; because both are chosen on those same folds, the report also
 gives a nested figure where each fold's threshold is chosen on the other folds only.
@@ -76,6 +76,7 @@ TRAIN_FILES = (
     "train-2026.csv",
     "train-2026b.csv",
     "train-2026c.csv",
+    "train-2026d.csv",
     # sealed-batch4/5 (round 6), sealed-batch6 (round 7), sealed-batch7 (round 8) and
     # sealed-batch8.csv (round 9):
     # scored once, spent
@@ -85,12 +86,13 @@ TRAIN_FILES = (
 # that a paraphrase in one file stays in the fold of its twin in the other. batch5 keys
 # events the same way ("results-2023", "sharp-eyes"); batch4 notes them as unseen.csv does
 # ("Nov 2022 FCC equipment authorization ban"), so each joins that file's namespace.
-# batch6 and train-2026c key events as batch5 does and share keys with it and with
-# train-2026 ("ezviz-ipo", "skynet"): the same namespace. batch7 (round 8) keys them the
-# same way ("fcc-court-2024"), and so does batch8 (round 9): the same namespace.
+# batch6, train-2026c and train-2026d (round 10) key events as batch5 does and share keys
+# with it and with train-2026 ("ezviz-ipo", "skynet"): the same namespace. batch7 (round
+# 8) keys them the same way ("fcc-court-2024"), and so does batch8 (round 9).
 EVENT_NAMESPACE = {
     "train-2026b.csv": "train-2026.csv",
     "train-2026c.csv": "train-2026.csv",
+    "train-2026d.csv": "train-2026.csv",
     "sealed-batch5.csv": "train-2026.csv",
     "sealed-batch6.csv": "train-2026.csv",
     "sealed-batch7.csv": "train-2026.csv",
@@ -104,7 +106,17 @@ EVENT_NAMESPACE = {
 UNTUNED = ("batch3", "train2026")
 # Also scored alone in the report, not used for choosing: written after round 4 and
 # labelled before any classifier run on it.
-REPORTED = (*UNTUNED, "train2026b", "batch4", "batch5", "batch6", "batch7", "batch8", "train2026c")
+REPORTED = (
+    *UNTUNED,
+    "train2026b",
+    "batch4",
+    "batch5",
+    "batch6",
+    "batch7",
+    "batch8",
+    "train2026c",
+    "train2026d",
+)
 
 FOLDS = 5
 REPEATS = 3

@@ -3,8 +3,9 @@
 A label file has the columns ``headline``, ``topics``, ``countries`` and ``language``
 (space-separated topic ids and ISO codes, possibly empty) and optionally ``split``
 (``tune``/``holdout`` in the seed labels, ``batch1``…``batch3`` in the unseen ones,
-``train2026``/``train2026b``/``train2026c`` in train-2026.csv, train-2026b.csv and
-train-2026c.csv, ``batch4``…``batch9`` in the spent sealed sets);
+``train2026``/``train2026b``/``train2026c``/``train2026d`` in train-2026.csv,
+train-2026b.csv, train-2026c.csv and train-2026d.csv, ``batch4``…``batch9`` in the spent
+sealed sets);
 other columns (``line``, ``note``) are ignored. Topics and countries are scored as
 multi-label sets: per label precision, recall and F1, and micro-averaged F1 over all
 (headline, label) pairs. How the labels were made is in ``docs/labelling-guide.md``.
@@ -49,6 +50,7 @@ SPLIT_ROLES = {
     ("train-2026.csv", "train2026"): "training: model trained on it",
     ("train-2026b.csv", "train2026b"): "training: model trained on it",
     ("train-2026c.csv", "train2026c"): "training: model trained on it",
+    ("train-2026d.csv", "train2026d"): "training: model trained on it",
     ("sealed-batch4.csv", "batch4"): "training: model trained on it "
     "(a spent sealed set, scored once at 6cfa8b7: topics 0.890)",
     ("sealed-batch5.csv", "batch5"): "training: model trained on it "
