@@ -26,19 +26,19 @@ cross-validation and run time compute the same thing. The rule phrases of
 examples with a lower weight.
 
 Choosing, by **grouped** k-fold cross-validation repeated with different shuffles:
-headlines that report one event in other words (the event key in the ``note`` column
-of the unseen, train-2026(b/c) and spent sealed labels; each seed line is its own
-group) stay in one fold,
-so a paraphrase cannot leak its labels into the fold that scores it. What is scored is
-the classifier as it runs, rules ∪ model, on the held-out folds of the splits the topic
-rules were not tuned on before round 4 (``UNTUNED``: batch3, train2026); on the others the
-rules look better than they are. The report also gives the score of each of those splits
-alone and of train2026b, train2026c, train2026d and batch4-batch8 (trained on, not used for
-choosing), so that figures compare across rounds. The settings and one probability threshold are the
-best mean over repeats; because both are chosen on those same folds, the report also
-gives a nested figure where each fold's threshold is chosen on the other folds only.
-Weights below ``PRUNE`` are dropped and the rest rounded, in cross-validation too. Everything
-is seeded: the same data and library versions give the same bytes.
+headlines that report one event in other words (the event key in the ``note`` column of
+the unseen, train-2026(b/c/d) and spent sealed labels; each seed line is its own group)
+stay in one fold, so a paraphrase cannot leak its labels into the fold that scores it.
+What is scored is the classifier as it runs, rules ∪ model, on the held-out folds of the
+splits the topic rules were not tuned on before round 4 (``UNTUNED``: batch3,
+train2026); on the others the rules look better than they are. The report also gives the
+score of each of those splits alone and of train2026b, train2026c, train2026d and
+batch4-batch8 (trained on, not used for choosing), so that figures compare across
+rounds. The settings and one probability threshold are the best mean over repeats;
+because both are chosen on those same folds, the report also gives a nested figure where
+each fold's threshold is chosen on the other folds only. Weights below ``PRUNE`` are
+dropped and the rest rounded, in cross-validation too. Everything is seeded: the same
+data and library versions give the same bytes.
 """
 
 from __future__ import annotations
@@ -77,9 +77,7 @@ TRAIN_FILES = (
     "train-2026b.csv",
     "train-2026c.csv",
     "train-2026d.csv",
-    # sealed-batch4/5 (round 6), sealed-batch6 (round 7), sealed-batch7 (round 8) and
-    # sealed-batch8.csv (round 9):
-    # scored once, spent
+    # scored once, spent: sealed-batch4/5 (round 6), 6 (round 7), 7 (round 8), 8 (round 9)
     *SPENT_SEALED,
 )
 # train-2026b reports many of train-2026's events with the same event keys: one namespace, so
