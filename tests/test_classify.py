@@ -497,6 +497,34 @@ def test_country_terms_of_round_7(classifier: Classifier, headline: str, countri
     assert [c.code for c in classifier.classify(headline).countries] == countries.split()
 
 
+# Round 11: the country's own name, adjective, capital or institutions in its language
+# (section 2 of the guide), where the spent batch8-10 missed them; and letters that only
+# look like them.
+OWN_LANGUAGE_CASES = [
+    ("Dansk kommune udskifter kinesiske kameraer", "DK"),
+    ("Försvarsmakten byter ut kameror från Hikvision", "SE"),
+    ("Suomen poliisi luopuu kiinalaisista kameroista", "FI"),
+    ("Magyarország kínai kamerákat vásárol a rendőrségnek", "HU"),
+    ("Hikvision kamerák a budapesti metróban", "HU"),
+    ("Poliția Română cumpără camere Hikvision", "RO"),
+    ("Camere Hikvision în spitalele din București", "RO"),
+    ("Κινεζικές κάμερες στα ελληνικά λιμάνια", "GR"),
+    ("Κάμερες Hikvision στους δρόμους της Αθήνας", "GR"),
+    ("Камеры Hikvision в московском метро", "RU"),
+    ("СБУ перевіряє китайські камери", "UA"),
+    ("ตำรวจไทยซื้อกล้องวงจรปิด Hikvision", "TH"),
+    ("Berliner Schulen tauschen Hikvision-Kameras aus", "DE"),
+    ("Hikvision wins a romantic comedy product placement", ""),
+]
+
+
+@pytest.mark.parametrize(("headline", "countries"), OWN_LANGUAGE_CASES)
+def test_country_terms_in_the_country_s_own_language(
+    classifier: Classifier, headline: str, countries: str
+) -> None:
+    assert [c.code for c in classifier.classify(headline).countries] == countries.split()
+
+
 # Round 8 (scripts without Latin letters): (headline, the topics the rules must give, the
 # countries), decided by sections 1-2 of the guide. Chinese and Japanese terms match
 # inside the unspaced text; a Korean term at a word's start, before its particle;
