@@ -211,13 +211,16 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     assert found[("train-2026d.csv", "train2026d")] == "training: model trained on it"
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
-    # The spent sealed sets are training data (rounds 6 to 9); no other sealed file is read.
+    # The spent sealed sets are training data (rounds 6 to 11); no other sealed file is
+    # read (batch11 and batch12 wait in data/labels/ to be scored once).
     spent = (
         ("sealed-batch4.csv", "batch4"),
         ("sealed-batch5.csv", "batch5"),
         ("sealed-batch6.csv", "batch6"),
         ("sealed-batch7.csv", "batch7"),
         ("sealed-batch8.csv", "batch8"),
+        ("sealed-batch9.csv", "batch9"),
+        ("sealed-batch10.csv", "batch10"),
     )
     for name, split in spent:
         assert found[(name, split)].startswith("training: model trained on it (a spent sealed")
@@ -227,6 +230,8 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
         "sealed-batch6.csv",
         "sealed-batch7.csv",
         "sealed-batch8.csv",
+        "sealed-batch9.csv",
+        "sealed-batch10.csv",
     }
 
 
@@ -339,16 +344,27 @@ def test_cross_validation_is_recorded_with_the_model() -> None:
     import json
 
     cv = json.loads(MODEL.read_text(encoding="utf-8"))["training"]["cross_validation"]
-    assert cv["untuned_splits"] == ["batch3", "train2026"]
+    # Chosen on the outside annotators' splits since round 11 (tools/train_topic_model.py).
+    assert cv["scored_splits"] == [
+        "batch5",
+        "batch6",
+        "batch7",
+        "batch8",
+        "batch9",
+        "batch10",
+        "train2026c",
+        "train2026d",
+    ]
+    assert cv["scored_headlines"] == 2000
     assert cv["rules+model"] > cv["previous_design"]["rules+model"] > cv["rules_alone"]
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="grouped cross-validation (rules ∪ model on held-out folds of batch3 and "
-    "train2026) gives topics micro-F1 0.893 (P 0.89, R 0.90) after round 10, and the "
-    "round-4 and round-9 rule fixes were made from errors on those splits: short of the "
-    "0.90 target; see docs/labelling-guide.md, section 5",
+    reason="grouped cross-validation (rules ∪ model on held-out folds of the outside "
+    "annotators' splits, 2,000 headlines) gives topics micro-F1 0.893 (P 0.89, R 0.90) "
+    "after round 11, and the rule-word fixes of rounds 4, 9 and 11 were read off errors on "
+    "all labels: short of the 0.90 target; see docs/labelling-guide.md, section 5",
 )
 def test_topics_reach_the_target_in_cross_validation() -> None:
     import json

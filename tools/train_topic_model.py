@@ -7,12 +7,12 @@
 
 Training data: every row of the label files named in ``TRAIN_FILES`` (seed.csv,
 unseen.csv with batch1-3, train-2026.csv, train-2026b.csv, train-2026c.csv,
-train-2026d.csv, and the spent sealed sets sealed-batch4.csv … sealed-batch8.csv), read
+train-2026d.csv, and the spent sealed sets sealed-batch4.csv … sealed-batch10.csv), read
 by name. **A sealed test set still to be scored (any other ``data/labels/sealed-*.csv``)
 is never read**: it is scored once, at the end, by whoever sealed it. A sealed set,
 once scored, may become training data (batch3 in round 3, batch4 and batch5 in round 6,
-batch6 in round 7, batch7 in round 8, batch8 in round 9; docs/labelling-guide.md,
-section 5).
+batch6 in round 7, batch7 in round 8, batch8 in round 9, batch9 and batch10 in round 11;
+docs/labelling-guide.md, section 5).
 
 Model: one logistic regression per topic (scikit-learn, L2, liblinear) on binary
 features made by :func:`hikgraph.topic_model.features`: word stems, the first letters
@@ -30,13 +30,16 @@ headlines that report one event in other words (the event key in the ``note`` co
 the unseen, train-2026(b/c/d) and spent sealed labels; each seed line is its own group)
 stay in one fold, so a paraphrase cannot leak its labels into the fold that scores it.
 What is scored is the classifier as it runs, rules ∪ model, on the held-out folds of the
-splits the topic rules were not tuned on before round 4 (``UNTUNED``: batch3,
-train2026); on the others the rules look better than they are. The report also gives the
-score of each of those splits alone and of train2026b, train2026c, train2026d and
-batch4-batch8 (trained on, not used for choosing), so that figures compare across
-rounds. The settings and one probability threshold are the best mean over repeats;
-because both are chosen on those same folds, the report also gives a nested figure where
-each fold's threshold is chosen on the other folds only. Weights below ``PRUNE`` are
+splits written and labelled by outside annotators who never saw the classifier
+(``OUTSIDE``: batch5-batch10, train2026c, train2026d; round 11), the kind of writer every
+sealed test set comes from. Until round 10 the choosing splits were batch3 and train2026
+(``UNTUNED``, written by us), and the threshold chosen there tagged the outside writers'
+sealed sets with more recall than precision (batch9 P 0.872 / R 0.911, batch10 P 0.859 /
+R 0.935). The report gives the score of every split alone (trained on, not used for
+choosing but for OUTSIDE), so that figures compare across rounds. The settings and one
+probability threshold are the best mean over repeats; because both are chosen on those
+same folds, the report also gives a nested figure where each fold's threshold is chosen
+on the other folds only. Weights below ``PRUNE`` are
 dropped and the rest rounded, in cross-validation too. Everything is seeded: the same
 data and library versions give the same bytes.
 """
@@ -86,7 +89,8 @@ TRAIN_FILES = (
 # ("Nov 2022 FCC equipment authorization ban"), so each joins that file's namespace.
 # batch6, train-2026c and train-2026d (round 10) key events as batch5 does and share keys
 # with it and with train-2026 ("ezviz-ipo", "skynet"): the same namespace. batch7 (round
-# 8) keys them the same way ("fcc-court-2024"), and so does batch8 (round 9).
+# 8) keys them the same way ("fcc-court-2024"), and so do batch8 (round 9), batch9 and
+# batch10 (round 11).
 EVENT_NAMESPACE = {
     "train-2026b.csv": "train-2026.csv",
     "train-2026c.csv": "train-2026.csv",
@@ -95,26 +99,31 @@ EVENT_NAMESPACE = {
     "sealed-batch6.csv": "train-2026.csv",
     "sealed-batch7.csv": "train-2026.csv",
     "sealed-batch8.csv": "train-2026.csv",
+    "sealed-batch9.csv": "train-2026.csv",
+    "sealed-batch10.csv": "train-2026.csv",
     "sealed-batch4.csv": "unseen.csv",
 }
 # The splits the topic rules were not tuned on until round 4: batch3 was written to avoid
-# their words and scored once after a rule change; train2026 was labelled after it. Round
-# 4 narrowed loose rule words read off errors on all splits, so the rules flatter these
-# a little too now; they stay the scored splits so that figures compare across rounds.
+# their words and scored once after a rule change; train2026 was labelled after it. They
+# were the choosing splits of rounds 3-10 and are still reported alone, so that figures
+# compare across rounds.
 UNTUNED = ("batch3", "train2026")
-# Also scored alone in the report, not used for choosing: written after round 4 and
-# labelled before any classifier run on it.
-REPORTED = (
-    *UNTUNED,
-    "train2026b",
-    "batch4",
+# The choosing splits since round 11: written and labelled by outside annotators who read
+# only sections 1-4 of the guide and never saw the classifier (the sealed sets batch5-10
+# once spent, and the training sets train2026c and train2026d): 2,000 headlines, the
+# kind of writer the sealed test sets come from.
+OUTSIDE = (
     "batch5",
     "batch6",
     "batch7",
     "batch8",
+    "batch9",
+    "batch10",
     "train2026c",
     "train2026d",
 )
+# Scored alone in the report: every split but the seed's and batch1/batch2's.
+REPORTED = (*UNTUNED, "train2026b", "batch4", *OUTSIDE)
 
 FOLDS = 5
 REPEATS = 3
@@ -530,7 +539,7 @@ def search(
     workers: int = WORKERS,
 ) -> tuple[Settings, float, dict[str, object]]:
     """Return the chosen settings, threshold and a summary of the cross-validation."""
-    untuned = [i for i, e in enumerate(examples) if e.split in UNTUNED]
+    scored = [i for i, e in enumerate(examples) if e.split in OUTSIDE]
     previous = Settings(**PREVIOUS)  # type: ignore[arg-type]
     points = grid()
     jobs = [(s, examples, vocabulary, topics, vectors_path) for s in (*points, previous)]
@@ -539,7 +548,7 @@ def search(
 
     def best_threshold(repeats: list[Folds]) -> tuple[float, float, float]:
         (score, spread), threshold = max(
-            ((union_f1(examples, rules, repeats, t, untuned), t) for t in THRESHOLDS),
+            ((union_f1(examples, rules, repeats, t, scored), t) for t in THRESHOLDS),
             key=lambda row: (round(row[0][0], 3), row[1]),
         )
         return score, spread, threshold
@@ -552,7 +561,7 @@ def search(
         if show:
             print(
                 f"  {settings}  rules∪model {score:.4f} ± {spread:.4f} at θ={threshold}"
-                f"  nested {nested_f1(examples, rules, results[settings], untuned):.4f}"
+                f"  nested {nested_f1(examples, rules, results[settings], scored):.4f}"
             )
     # Highest score; among equals (to 3 decimals) the simpler model: no aliases, a
     # smaller vector scale, the higher threshold.
@@ -585,25 +594,25 @@ def search(
         }
 
     summary: dict[str, object] = {
-        "untuned_splits": list(UNTUNED),
-        "untuned_headlines": len(untuned),
+        "scored_splits": list(OUTSIDE),
+        "scored_headlines": len(scored),
         "groups": len({e.group for e in examples}),
-        "rules_alone": per_topic(examples, rules, None, 0.0, untuned, topics)["micro"]["f1"],
+        "rules_alone": per_topic(examples, rules, None, 0.0, scored, topics)["micro"]["f1"],
         "previous_design": {
             **{k: v for k, v in PREVIOUS.items()},
             "threshold": previous_threshold,
             "rules+model": round(
-                union_f1(examples, rules, before, previous_threshold, untuned)[0], 4
+                union_f1(examples, rules, before, previous_threshold, scored)[0], 4
             ),
-            "rules+model_nested_threshold": round(nested_f1(examples, rules, before, untuned), 4),
+            "rules+model_nested_threshold": round(nested_f1(examples, rules, before, scored), 4),
             "rules+model_by_split": by_split(before, previous_threshold),
-            "per_topic": per_topic(examples, rules, before, previous_threshold, untuned, topics),
+            "per_topic": per_topic(examples, rules, before, previous_threshold, scored, topics),
         },
         "rules+model": round(score, 4),
         "spread": round(spread, 4),
-        "rules+model_nested_threshold": round(nested_f1(examples, rules, repeats, untuned), 4),
+        "rules+model_nested_threshold": round(nested_f1(examples, rules, repeats, scored), 4),
         "rules+model_by_split": by_split(repeats, threshold),
-        "per_topic": per_topic(examples, rules, repeats, threshold, untuned, topics),
+        "per_topic": per_topic(examples, rules, repeats, threshold, scored, topics),
     }
     print(f"chosen {settings} at θ={threshold}: rules∪model {score:.4f} ± {spread:.4f}")
     return settings, threshold, summary
@@ -762,7 +771,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "folds": FOLDS,
             "repeats": REPEATS,
             "grouped_by": "event (note up to ';'), each seed line alone",
-            "scored": "rules ∪ model micro-F1 on held-out folds of the untuned splits",
+            "scored": "rules ∪ model micro-F1 on held-out folds of the outside writers' splits",
             "searched": {**NGRAMS, **GRID},
             **summary,
         },
