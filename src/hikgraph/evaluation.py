@@ -68,6 +68,10 @@ SPLIT_ROLES = {
     "(a spent sealed set, scored once at fbb8e84: topics 0.891, countries 0.965)",
     ("sealed-batch10.csv", "batch10"): "training: model trained on it "
     "(a spent sealed set, scored once at 8b8cfd9: topics 0.895, countries 0.952)",
+    ("sealed-batch11.csv", "batch11"): "a spent sealed set, not trained on: scored once at "
+    "d944fb2 (topics 0.895, countries 0.954, language 1.000)",
+    ("sealed-batch12.csv", "batch12"): "a spent sealed set, not trained on: scored once at "
+    "d944fb2 (topics 0.845, countries 0.921, language 0.990)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
