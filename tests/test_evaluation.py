@@ -155,11 +155,11 @@ def test_label_files_leave_out_sealed_test_sets(tmp_path: Path) -> None:
     # A sealed test set is scored once, at the end: walking the labels folder (stats
     # --topics, training) must never reach it unless asked by name.
     header = [["headline", "topics", "countries", "language"]]
-    for name in ("seed.csv", "sealed-batch11.csv", "train-2026.csv", "notes.txt"):
+    for name in ("seed.csv", "sealed-batch99.csv", "train-2026.csv", "notes.txt"):
         _write(tmp_path / name, header)
     assert [p.name for p in label_files(tmp_path)] == ["seed.csv", "train-2026.csv"]
     assert [p.name for p in label_files(tmp_path, include_sealed=True)] == [
-        "sealed-batch11.csv",
+        "sealed-batch99.csv",
         "seed.csv",
         "train-2026.csv",
     ]
@@ -178,20 +178,20 @@ def test_stats_quality_never_reads_a_sealed_file(tmp_path: Path) -> None:
     header = ["headline", "topics", "countries", "language", "split"]
     _write(tmp_path / "a.csv", [header, ["Hikvision shares fall", "investment", "", "en", "x"]])
     # Malformed on purpose: reading it would raise ValueError.
-    _write(tmp_path / "sealed-batch11.csv", [["nothing", "here"], ["", ""]])
+    _write(tmp_path / "sealed-batch99.csv", [["nothing", "here"], ["", ""]])
     reports = classifier_quality(tmp_path)
     assert [(Path(r.source).name, r.split) for r in reports] == [("a.csv", "x")]
     assert split_role(reports[0].source, "x") == "not used in training"
     # Asked for, the sealed sets are read (and a malformed one is an error, not skipped).
-    with pytest.raises(ValueError, match=r"sealed-batch11\.csv"):
+    with pytest.raises(ValueError, match=r"sealed-batch99\.csv"):
         classifier_quality(tmp_path, sealed=True)
     _write(
-        tmp_path / "sealed-batch11.csv",
-        [header, ["Hikvision profit falls", "investment", "", "en", "batch11"]],
+        tmp_path / "sealed-batch99.csv",
+        [header, ["Hikvision profit falls", "investment", "", "en", "batch99"]],
     )
     sealed = classifier_quality(tmp_path, sealed=True)
-    assert [Path(r.source).name for r in sealed] == ["a.csv", "sealed-batch11.csv"]
-    assert split_role(sealed[1].source, "batch11").startswith("sealed test set")
+    assert [Path(r.source).name for r in sealed] == ["a.csv", "sealed-batch99.csv"]
+    assert split_role(sealed[1].source, "batch99").startswith("sealed test set")
 
 
 def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
@@ -212,7 +212,7 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
     # The spent sealed sets are training data (rounds 6 to 11); no other sealed file is
-    # read (batch11 and batch12 wait in data/labels/ to be scored once).
+    # read (batch13 and batch14 wait in data/labels/ to be scored once).
     spent = (
         ("sealed-batch4.csv", "batch4"),
         ("sealed-batch5.csv", "batch5"),
@@ -379,5 +379,5 @@ def test_a_spent_sealed_set_is_not_called_an_honest_estimate() -> None:
     assert split_role("data/labels/sealed-batch4.csv", "batch4").startswith(
         "training: model trained on it (a spent sealed set"
     )
-    assert split_role("data/labels/sealed-batch11.csv", "batch11") == SEALED_ROLE
+    assert split_role("data/labels/sealed-batch99.csv", "batch99") == SEALED_ROLE
     assert split_role("data/labels/other.csv", "x") == "not used in training"
