@@ -39,9 +39,9 @@ R 0.935). The report gives the score of every split alone (trained on, not used 
 choosing but for OUTSIDE), so that figures compare across rounds. The settings and one
 probability threshold are the best mean over repeats; because both are chosen on those
 same folds, the report also gives a nested figure where each fold's threshold is chosen
-on the other folds only. Weights below ``PRUNE`` are
-dropped and the rest rounded, in cross-validation too. Everything is seeded: the same
-data and library versions give the same bytes.
+on the other folds only. Weights below ``PRUNE`` are dropped and the rest rounded, in
+cross-validation too. Everything is seeded: the same data and library versions give the
+same bytes.
 """
 
 from __future__ import annotations
