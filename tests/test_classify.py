@@ -535,11 +535,6 @@ COUNTRY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("headline", "countries"), COUNTRY_CASES)
-def test_country_terms_of_round_7(classifier: Classifier, headline: str, countries: str) -> None:
-    assert [c.code for c in classifier.classify(headline).countries] == countries.split()
-
-
 # Round 11: the country's own name, adjective, capital or institutions in its language
 # (section 2 of the guide), where the spent batch8-10 missed them; and letters that only
 # look like them.
@@ -561,8 +556,8 @@ OWN_LANGUAGE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("headline", "countries"), OWN_LANGUAGE_CASES)
-def test_country_terms_in_the_country_s_own_language(
+@pytest.mark.parametrize(("headline", "countries"), COUNTRY_CASES + OWN_LANGUAGE_CASES)
+def test_country_terms_of_rounds_7_and_11(
     classifier: Classifier, headline: str, countries: str
 ) -> None:
     assert [c.code for c in classifier.classify(headline).countries] == countries.split()
