@@ -211,7 +211,7 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     assert found[("train-2026d.csv", "train2026d")] == "training: model trained on it"
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
-    # The spent sealed sets are training data (rounds 6 to 11); no other sealed file is
+    # The spent sealed sets are training data (rounds 6 to 12); no other sealed file is
     # read (batch13 and batch14 wait in data/labels/ to be scored once).
     spent = (
         ("sealed-batch4.csv", "batch4"),
@@ -221,6 +221,8 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
         ("sealed-batch8.csv", "batch8"),
         ("sealed-batch9.csv", "batch9"),
         ("sealed-batch10.csv", "batch10"),
+        ("sealed-batch11.csv", "batch11"),
+        ("sealed-batch12.csv", "batch12"),
     )
     for name, split in spent:
         assert found[(name, split)].startswith("training: model trained on it (a spent sealed")
@@ -232,6 +234,8 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
         "sealed-batch8.csv",
         "sealed-batch9.csv",
         "sealed-batch10.csv",
+        "sealed-batch11.csv",
+        "sealed-batch12.csv",
     }
 
 
@@ -352,19 +356,21 @@ def test_cross_validation_is_recorded_with_the_model() -> None:
         "batch8",
         "batch9",
         "batch10",
+        "batch11",
+        "batch12",
         "train2026c",
         "train2026d",
     ]
-    assert cv["scored_headlines"] == 2000
+    assert cv["scored_headlines"] == 2400
     assert cv["rules+model"] > cv["previous_design"]["rules+model"] > cv["rules_alone"]
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="grouped cross-validation (rules ∪ model on held-out folds of the outside "
-    "annotators' splits, 2,000 headlines) gives topics micro-F1 0.893 (P 0.89, R 0.90) "
-    "after round 11, and the rule-word fixes of rounds 4, 9 and 11 were read off errors on "
-    "all labels: short of the 0.90 target; see docs/labelling-guide.md, section 5",
+    "annotators' splits, 2,400 headlines) gives topics micro-F1 0.899 (P 0.90, R 0.89) "
+    "after round 12, and the rule-word fixes of rounds 4, 9, 11 and 12 were read off "
+    "errors on all labels: short of the 0.90 target; see docs/labelling-guide.md, section 5",
 )
 def test_topics_reach_the_target_in_cross_validation() -> None:
     import json

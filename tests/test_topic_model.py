@@ -204,7 +204,8 @@ def test_shipped_model_covers_the_scheme_and_is_sorted(classifier: Classifier) -
         "data/labels/sealed-batch4.csv, data/labels/sealed-batch5.csv, "
         "data/labels/sealed-batch6.csv, data/labels/sealed-batch7.csv, "
         "data/labels/sealed-batch8.csv, data/labels/sealed-batch9.csv, "
-        "data/labels/sealed-batch10.csv (all rows)"
+        "data/labels/sealed-batch10.csv, data/labels/sealed-batch11.csv, "
+        "data/labels/sealed-batch12.csv (all rows)"
     )
     named = set(re.findall(r"sealed-[\w-]+\.csv", json.dumps(document["training"])))
     assert named == set(SPENT_SEALED)
@@ -216,6 +217,8 @@ def test_shipped_model_covers_the_scheme_and_is_sorted(classifier: Classifier) -
         "sealed-batch8.csv",
         "sealed-batch9.csv",
         "sealed-batch10.csv",
+        "sealed-batch11.csv",
+        "sealed-batch12.csv",
     }
 
 

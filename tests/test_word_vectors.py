@@ -195,15 +195,16 @@ def _vector_model(tmp_path: Path, **vectors: Any) -> Path:
 
 
 def test_a_word_borrows_the_weights_of_its_nearest_training_word(tmp_path: Path) -> None:
-    # "Journalisten" has another stem than the training word "journalists", so no n-gram
-    # weight reaches it (and no rule lists it); its vector is near the training word's,
-    # whose positive weight it borrows, and the evidence names both words.
-    headline = "Hikvision verklagt Journalisten"
+    # "journalism" has another stem than the training word "journalists" ("journal"), so
+    # no n-gram weight reaches it (and no rule lists it); its vector is near the training
+    # word's, whose positive weight it borrows, and the evidence names both words. (Until
+    # round 12 the example was German "Journalisten", which topics.ttl now lists.)
+    headline = "Hikvision takes on journalism"
     classifier = Classifier.load(TOPICS, TERMS, WORDS, _vector_model(tmp_path))
     assert classifier.without_model().classify(headline).topics == ()
     result = classifier.classify(headline)
     assert [(t.topic, [(e.rule, e.matched) for e in t.evidence]) for t in result.topics] == [
-        ("press-freedom", [("press-freedom/model/alias-journalisten-journalists", "Journalisten")])
+        ("press-freedom", [("press-freedom/model/alias-journalism-journalists", "journalism")])
     ]
     # Without aliases nothing reaches it.
     plain = Classifier.load(TOPICS, TERMS, WORDS, _vector_model(tmp_path, alias_threshold=None))
@@ -280,11 +281,12 @@ def test_classifier_digest_follows_the_vectors_file(
 # neither the rules nor an n-gram weight can reach it. The expected topic is the
 # labelling guide's (docs/labelling-guide.md, section 1): press-freedom covers "pressure
 # on media or journalists covering the company … threats against reporters";
-# cybersecurity "danger or risks of the cameras"; public-deployment "police (using
-# cameras)" at a named place (here Vienna).
+# cybersecurity "danger or risks of the cameras" ("agujeros": holes; round 12's
+# topics.ttl has "riesgos de seguridad", so the earlier example "riesgos" is no longer
+# unseen); public-deployment "police (using cameras)" at a named place (here Vienna).
 UNSEEN_WORDS = [
     ("Hikvision threatens columnist over critical article", "columnist", "press-freedom"),
-    ("Expertos alertan de riesgos en las cámaras Hikvision", "riesgos", "cybersecurity"),
+    ("Expertos alertan de agujeros en las cámaras Hikvision", "agujeros", "cybersecurity"),
     ("Polizei in Wien verwendet Hikvision-Kameras", "verwendet", "public-deployment"),
 ]
 
