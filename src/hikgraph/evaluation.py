@@ -74,6 +74,10 @@ SPLIT_ROLES = {
     "(a spent sealed set, scored once at d944fb2: topics 0.895, countries 0.954)",
     ("sealed-batch12.csv", "batch12"): "training: model trained on it "
     "(a spent sealed set, scored once at d944fb2: topics 0.845, countries 0.921)",
+    ("sealed-batch13.csv", "batch13"): "a spent sealed set, not trained on: scored once at "
+    "e73fc7c (topics 0.921, countries 0.960, language 1.000)",
+    ("sealed-batch14.csv", "batch14"): "a spent sealed set, not trained on: scored once at "
+    "e73fc7c (topics 0.916, countries 0.945, language 0.990)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
