@@ -78,6 +78,10 @@ SPLIT_ROLES = {
     "e73fc7c (topics 0.921, countries 0.960, language 1.000)",
     ("sealed-batch14.csv", "batch14"): "a spent sealed set, not trained on: scored once at "
     "e73fc7c (topics 0.916, countries 0.945, language 0.990)",
+    ("sealed-batch15.csv", "batch15"): "a spent sealed set, not trained on: scored once at "
+    "7e2c71a (topics 0.871, countries 0.939, language 1.000)",
+    ("sealed-batch16.csv", "batch16"): "a spent sealed set, not trained on: scored once at "
+    "7e2c71a (topics 0.890, countries 0.958, language 0.990)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
