@@ -211,8 +211,8 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     assert found[("train-2026d.csv", "train2026d")] == "training: model trained on it"
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
-    # The spent sealed sets are training data (rounds 6 to 12); no other sealed file is
-    # read (batch13 to batch16, scored once after round 12, are not trained on).
+    # The spent sealed sets are training data (rounds 6 to 13); no other sealed file is
+    # read.
     spent = (
         ("sealed-batch4.csv", "batch4"),
         ("sealed-batch5.csv", "batch5"),
@@ -223,6 +223,10 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
         ("sealed-batch10.csv", "batch10"),
         ("sealed-batch11.csv", "batch11"),
         ("sealed-batch12.csv", "batch12"),
+        ("sealed-batch13.csv", "batch13"),
+        ("sealed-batch14.csv", "batch14"),
+        ("sealed-batch15.csv", "batch15"),
+        ("sealed-batch16.csv", "batch16"),
     )
     for name, split in spent:
         assert found[(name, split)].startswith("training: model trained on it (a spent sealed")
@@ -236,6 +240,10 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
         "sealed-batch10.csv",
         "sealed-batch11.csv",
         "sealed-batch12.csv",
+        "sealed-batch13.csv",
+        "sealed-batch14.csv",
+        "sealed-batch15.csv",
+        "sealed-batch16.csv",
     }
 
 
@@ -358,25 +366,29 @@ def test_cross_validation_is_recorded_with_the_model() -> None:
         "batch10",
         "batch11",
         "batch12",
+        "batch13",
+        "batch14",
+        "batch15",
+        "batch16",
         "train2026c",
         "train2026d",
     ]
-    assert cv["scored_headlines"] == 2400
+    assert cv["scored_headlines"] == 3200
     assert cv["rules+model"] > cv["previous_design"]["rules+model"] > cv["rules_alone"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grouped cross-validation (rules ∪ model on held-out folds of the outside "
-    "annotators' splits, 2,400 headlines) gives topics micro-F1 0.899 (P 0.90, R 0.89) "
-    "after round 12, and the rule-word fixes of rounds 4, 9, 11 and 12 were read off "
-    "errors on all labels: short of the 0.90 target; see docs/labelling-guide.md, section 5",
-)
 def test_topics_reach_the_target_in_cross_validation() -> None:
+    # Grouped cross-validation, rules ∪ model on held-out folds of the outside annotators'
+    # splits (3,200 headlines since round 13). It was an expected failure until round 12
+    # (0.899). The figure is a little optimistic: the rule-word fixes of rounds 4, 9, 11
+    # and 12 were read off errors on all labels; the sealed sets are the honest estimate
+    # (docs/labelling-guide.md, section 5). The nested figure chooses each fold's
+    # threshold on the other folds only.
     import json
 
     cv = json.loads(MODEL.read_text(encoding="utf-8"))["training"]["cross_validation"]
     assert cv["rules+model"] >= 0.90
+    assert cv["rules+model_nested_threshold"] >= 0.90
 
 
 def test_a_spent_sealed_set_is_not_called_an_honest_estimate() -> None:

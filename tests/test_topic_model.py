@@ -205,7 +205,9 @@ def test_shipped_model_covers_the_scheme_and_is_sorted(classifier: Classifier) -
         "data/labels/sealed-batch6.csv, data/labels/sealed-batch7.csv, "
         "data/labels/sealed-batch8.csv, data/labels/sealed-batch9.csv, "
         "data/labels/sealed-batch10.csv, data/labels/sealed-batch11.csv, "
-        "data/labels/sealed-batch12.csv (all rows)"
+        "data/labels/sealed-batch12.csv, data/labels/sealed-batch13.csv, "
+        "data/labels/sealed-batch14.csv, data/labels/sealed-batch15.csv, "
+        "data/labels/sealed-batch16.csv (all rows)"
     )
     named = set(re.findall(r"sealed-[\w-]+\.csv", json.dumps(document["training"])))
     assert named == set(SPENT_SEALED)
@@ -219,6 +221,10 @@ def test_shipped_model_covers_the_scheme_and_is_sorted(classifier: Classifier) -
         "sealed-batch10.csv",
         "sealed-batch11.csv",
         "sealed-batch12.csv",
+        "sealed-batch13.csv",
+        "sealed-batch14.csv",
+        "sealed-batch15.csv",
+        "sealed-batch16.csv",
     }
 
 

@@ -7,12 +7,13 @@
 
 Training data: every row of the label files named in ``TRAIN_FILES`` (seed.csv,
 unseen.csv with batch1-3, train-2026.csv, train-2026b.csv, train-2026c.csv,
-train-2026d.csv, and the spent sealed sets sealed-batch4.csv … sealed-batch12.csv), read
+train-2026d.csv, and the spent sealed sets sealed-batch4.csv … sealed-batch16.csv), read
 by name. **A sealed test set still to be scored (any other ``data/labels/sealed-*.csv``)
 is never read**: it is scored once, at the end, by whoever sealed it. A sealed set,
 once scored, may become training data (batch3 in round 3, batch4 and batch5 in round 6,
 batch6 in round 7, batch7 in round 8, batch8 in round 9, batch9 and batch10 in round 11,
-batch11 and batch12 in round 12; docs/labelling-guide.md, section 5).
+batch11 and batch12 in round 12, batch13 to batch16 in round 13; docs/labelling-guide.md,
+section 5).
 
 Model: one logistic regression per topic (scikit-learn, L2, liblinear) on binary
 features made by :func:`hikgraph.topic_model.features`: word stems, the first letters
@@ -31,17 +32,17 @@ the unseen, train-2026(b/c/d) and spent sealed labels; each seed line is its own
 stay in one fold, so a paraphrase cannot leak its labels into the fold that scores it.
 What is scored is the classifier as it runs, rules ∪ model, on the held-out folds of the
 splits written and labelled by outside annotators who never saw the classifier
-(``OUTSIDE``: batch5-batch12, train2026c, train2026d; since round 11), the kind of writer every
-sealed test set comes from. Until round 10 the choosing splits were batch3 and train2026
-(``UNTUNED``, written by us), and the threshold chosen there tagged the outside writers'
-sealed sets with more recall than precision (batch9 P 0.872 / R 0.911, batch10 P 0.859 /
-R 0.935). The report gives the score of every split alone (trained on, not used for
-choosing but for OUTSIDE), so that figures compare across rounds. The settings and one
-probability threshold are the best mean over repeats; because both are chosen on those
-same folds, the report also gives a nested figure where each fold's threshold is chosen
-on the other folds only. Weights below ``PRUNE`` are dropped and the rest rounded, in
-cross-validation too. Everything is seeded: the same data and library versions give the
-same bytes.
+(``OUTSIDE``: batch5-batch16, train2026c, train2026d; since round 11), the kind of
+writer every sealed test set comes from. Until round 10 the choosing splits were batch3
+and train2026 (``UNTUNED``, written by us), and the threshold chosen there tagged the
+outside writers' sealed sets with more recall than precision (batch9 P 0.872 / R 0.911,
+batch10 P 0.859 / R 0.935). The report gives the score of every split alone (trained on,
+not used for choosing but for OUTSIDE), so that figures compare across rounds. The
+settings and one probability threshold are the best mean over repeats; because both are
+chosen on those same folds, the report also gives a nested figure where each fold's
+threshold is chosen on the other folds only. Weights below ``PRUNE`` are dropped and the
+rest rounded, in cross-validation too. Everything is seeded: the same data and library
+versions give the same bytes.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ TRAIN_FILES = (
 # batch6, train-2026c and train-2026d (round 10) key events as batch5 does and share keys
 # with it and with train-2026 ("ezviz-ipo", "skynet"): the same namespace. batch7 (round
 # 8) keys them the same way ("fcc-court-2024"), and so do batch8 (round 9), batch9 and
-# batch10 (round 11), batch11 and batch12 (round 12).
+# batch10 (round 11), batch11 and batch12 (round 12), batch13 to batch16 (round 13).
 EVENT_NAMESPACE = {
     "train-2026b.csv": "train-2026.csv",
     "train-2026c.csv": "train-2026.csv",
@@ -103,6 +104,10 @@ EVENT_NAMESPACE = {
     "sealed-batch10.csv": "train-2026.csv",
     "sealed-batch11.csv": "train-2026.csv",
     "sealed-batch12.csv": "train-2026.csv",
+    "sealed-batch13.csv": "train-2026.csv",
+    "sealed-batch14.csv": "train-2026.csv",
+    "sealed-batch15.csv": "train-2026.csv",
+    "sealed-batch16.csv": "train-2026.csv",
     "sealed-batch4.csv": "unseen.csv",
 }
 # The splits the topic rules were not tuned on until round 4: batch3 was written to avoid
@@ -111,8 +116,8 @@ EVENT_NAMESPACE = {
 # compare across rounds.
 UNTUNED = ("batch3", "train2026")
 # The choosing splits since round 11: written and labelled by outside annotators who read
-# only sections 1-4 of the guide and never saw the classifier (the sealed sets batch5-12
-# once spent, and the training sets train2026c and train2026d): 2,400 headlines, the
+# only sections 1-4 of the guide and never saw the classifier (the sealed sets batch5-16
+# once spent, and the training sets train2026c and train2026d): 3,200 headlines, the
 # kind of writer the sealed test sets come from.
 OUTSIDE = (
     "batch5",
@@ -123,6 +128,10 @@ OUTSIDE = (
     "batch10",
     "batch11",
     "batch12",
+    "batch13",
+    "batch14",
+    "batch15",
+    "batch16",
     "train2026c",
     "train2026d",
 )

@@ -231,7 +231,7 @@ Example:
     is_flag=True,
     help="With --topics, also score the sealed test sets (data/labels/sealed-*.csv), "
     "left out otherwise: a sealed set is scored once, at the end. The spent sets "
-    "batch4 to batch12 are training data now and always listed.",
+    "batch4 to batch16 are training data now and always listed.",
 )
 @_format_option("text", "json")
 def stats(

@@ -4,7 +4,7 @@ A label file has the columns ``headline``, ``topics``, ``countries`` and ``langu
 (space-separated topic ids and ISO codes, possibly empty) and optionally ``split``
 (``tune``/``holdout`` in the seed labels, ``batch1``…``batch3`` in the unseen ones,
 ``train2026``/``train2026b``/``train2026c``/``train2026d`` in train-2026.csv,
-train-2026b.csv, train-2026c.csv and train-2026d.csv, ``batch4``…``batch12`` in the spent
+train-2026b.csv, train-2026c.csv and train-2026d.csv, ``batch4``…``batch16`` in the spent
 sealed sets);
 other columns (``line``, ``note``) are ignored. Topics and countries are scored as
 multi-label sets: per label precision, recall and F1, and micro-averaged F1 over all
@@ -26,7 +26,7 @@ REQUIRED_COLUMNS = ("headline", "topics", "countries", "language")
 SEALED_PREFIX = "sealed-"
 # Sealed sets already scored (once) and since trained on (batch4 and batch5 in round 6,
 # batch6 in round 7, batch7 in round 8, batch8 in round 9, batch9 and batch10 in round
-# 11, batch11 and batch12 in round 12): named one by one, never by the prefix, so that a
+# 11, batch11 and batch12 in round 12, batch13 to batch16 in round 13): named one by one, never by the prefix, so that a
 # new sealed set is still left out of every listing.
 SPENT_SEALED = (
     "sealed-batch4.csv",
@@ -38,6 +38,10 @@ SPENT_SEALED = (
     "sealed-batch10.csv",
     "sealed-batch11.csv",
     "sealed-batch12.csv",
+    "sealed-batch13.csv",
+    "sealed-batch14.csv",
+    "sealed-batch15.csv",
+    "sealed-batch16.csv",
 )
 
 
@@ -74,14 +78,14 @@ SPLIT_ROLES = {
     "(a spent sealed set, scored once at d944fb2: topics 0.895, countries 0.954)",
     ("sealed-batch12.csv", "batch12"): "training: model trained on it "
     "(a spent sealed set, scored once at d944fb2: topics 0.845, countries 0.921)",
-    ("sealed-batch13.csv", "batch13"): "a spent sealed set, not trained on: scored once at "
-    "e73fc7c (topics 0.921, countries 0.960, language 1.000)",
-    ("sealed-batch14.csv", "batch14"): "a spent sealed set, not trained on: scored once at "
-    "e73fc7c (topics 0.916, countries 0.945, language 0.990)",
-    ("sealed-batch15.csv", "batch15"): "a spent sealed set, not trained on: scored once at "
-    "7e2c71a (topics 0.871, countries 0.939, language 1.000)",
-    ("sealed-batch16.csv", "batch16"): "a spent sealed set, not trained on: scored once at "
-    "7e2c71a (topics 0.890, countries 0.958, language 0.990)",
+    ("sealed-batch13.csv", "batch13"): "training: model trained on it "
+    "(a spent sealed set, scored once at e73fc7c: topics 0.921, countries 0.960)",
+    ("sealed-batch14.csv", "batch14"): "training: model trained on it "
+    "(a spent sealed set, scored once at e73fc7c: topics 0.916, countries 0.945)",
+    ("sealed-batch15.csv", "batch15"): "training: model trained on it "
+    "(a spent sealed set, scored once at 7e2c71a: topics 0.871, countries 0.939)",
+    ("sealed-batch16.csv", "batch16"): "training: model trained on it "
+    "(a spent sealed set, scored once at 7e2c71a: topics 0.890, countries 0.958)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
