@@ -212,7 +212,7 @@ def test_stats_topics_marks_every_split_and_reads_no_sealed_file() -> None:
     assert found[("unseen.csv", "batch3")].startswith("training: model trained on it")
     assert found[("seed.csv", "tune")].startswith("training: rules tuned on it")
     # The spent sealed sets are training data (rounds 6 to 13); no other sealed file is
-    # read.
+    # read (batch17 and batch18, scored once at 39f1dbb, are not trained on).
     spent = (
         ("sealed-batch4.csv", "batch4"),
         ("sealed-batch5.csv", "batch5"),

@@ -26,8 +26,8 @@ REQUIRED_COLUMNS = ("headline", "topics", "countries", "language")
 SEALED_PREFIX = "sealed-"
 # Sealed sets already scored (once) and since trained on (batch4 and batch5 in round 6,
 # batch6 in round 7, batch7 in round 8, batch8 in round 9, batch9 and batch10 in round
-# 11, batch11 and batch12 in round 12, batch13 to batch16 in round 13): named one by one, never by the prefix, so that a
-# new sealed set is still left out of every listing.
+# 11, batch11 and batch12 in round 12, batch13 to batch16 in round 13): named one by
+# one, never by the prefix, so that a new sealed set is still left out of every listing.
 SPENT_SEALED = (
     "sealed-batch4.csv",
     "sealed-batch5.csv",
@@ -86,6 +86,10 @@ SPLIT_ROLES = {
     "(a spent sealed set, scored once at 7e2c71a: topics 0.871, countries 0.939)",
     ("sealed-batch16.csv", "batch16"): "training: model trained on it "
     "(a spent sealed set, scored once at 7e2c71a: topics 0.890, countries 0.958)",
+    ("sealed-batch17.csv", "batch17"): "a spent sealed set, not trained on: scored once at "
+    "39f1dbb (topics 0.914, countries 0.959, language 0.995)",
+    ("sealed-batch18.csv", "batch18"): "a spent sealed set, not trained on: scored once at "
+    "39f1dbb (topics 0.921, countries 0.944, language 0.990)",
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
