@@ -26,22 +26,29 @@ REQUIRED_COLUMNS = ("headline", "topics", "countries", "language")
 SEALED_PREFIX = "sealed-"
 # Sealed sets already scored (once) and since trained on (batch4 and batch5 in round 6,
 # batch6 in round 7, batch7 in round 8, batch8 in round 9, batch9 and batch10 in round
-# 11, batch11 and batch12 in round 12, batch13 to batch16 in round 13): named one by
-# one, never by the prefix, so that a new sealed set is still left out of every listing.
-SPENT_SEALED = (
-    "sealed-batch4.csv",
-    "sealed-batch5.csv",
-    "sealed-batch6.csv",
-    "sealed-batch7.csv",
-    "sealed-batch8.csv",
-    "sealed-batch9.csv",
-    "sealed-batch10.csv",
-    "sealed-batch11.csv",
-    "sealed-batch12.csv",
-    "sealed-batch13.csv",
-    "sealed-batch14.csv",
-    "sealed-batch15.csv",
-    "sealed-batch16.csv",
+# 11, batch11 and batch12 in round 12, batch13 to batch16 in round 13), each with its
+# split and the commit and score of its one scoring: named one by one, never by the
+# prefix, so that a new sealed set is still left out of every listing.
+_SPENT = (
+    ("sealed-batch4.csv", "batch4", "6cfa8b7: topics 0.890"),
+    ("sealed-batch5.csv", "batch5", "f1278d7: topics 0.819, countries 0.957"),
+    ("sealed-batch6.csv", "batch6", "54a1c25: topics 0.880, countries 0.947"),
+    ("sealed-batch7.csv", "batch7", "70041ba: topics 0.888, countries 0.948"),
+    ("sealed-batch8.csv", "batch8", "0e81383: topics 0.887, countries 0.963"),
+    ("sealed-batch9.csv", "batch9", "fbb8e84: topics 0.891, countries 0.965"),
+    ("sealed-batch10.csv", "batch10", "8b8cfd9: topics 0.895, countries 0.952"),
+    ("sealed-batch11.csv", "batch11", "d944fb2: topics 0.895, countries 0.954"),
+    ("sealed-batch12.csv", "batch12", "d944fb2: topics 0.845, countries 0.921"),
+    ("sealed-batch13.csv", "batch13", "e73fc7c: topics 0.921, countries 0.960"),
+    ("sealed-batch14.csv", "batch14", "e73fc7c: topics 0.916, countries 0.945"),
+    ("sealed-batch15.csv", "batch15", "7e2c71a: topics 0.871, countries 0.939"),
+    ("sealed-batch16.csv", "batch16", "7e2c71a: topics 0.890, countries 0.958"),
+)
+SPENT_SEALED = tuple(name for name, _, _ in _SPENT)
+# Sealed sets scored once and not trained on (yet): the same record.
+_SCORED = (
+    ("sealed-batch17.csv", "batch17", "39f1dbb (topics 0.914, countries 0.959, language 0.995)"),
+    ("sealed-batch18.csv", "batch18", "39f1dbb (topics 0.921, countries 0.944, language 0.990)"),
 )
 
 
@@ -60,36 +67,14 @@ SPLIT_ROLES = {
     ("train-2026b.csv", "train2026b"): "training: model trained on it",
     ("train-2026c.csv", "train2026c"): "training: model trained on it",
     ("train-2026d.csv", "train2026d"): "training: model trained on it",
-    ("sealed-batch4.csv", "batch4"): "training: model trained on it "
-    "(a spent sealed set, scored once at 6cfa8b7: topics 0.890)",
-    ("sealed-batch5.csv", "batch5"): "training: model trained on it "
-    "(a spent sealed set, scored once at f1278d7: topics 0.819, countries 0.957)",
-    ("sealed-batch6.csv", "batch6"): "training: model trained on it "
-    "(a spent sealed set, scored once at 54a1c25: topics 0.880, countries 0.947)",
-    ("sealed-batch7.csv", "batch7"): "training: model trained on it "
-    "(a spent sealed set, scored once at 70041ba: topics 0.888, countries 0.948)",
-    ("sealed-batch8.csv", "batch8"): "training: model trained on it "
-    "(a spent sealed set, scored once at 0e81383: topics 0.887, countries 0.963)",
-    ("sealed-batch9.csv", "batch9"): "training: model trained on it "
-    "(a spent sealed set, scored once at fbb8e84: topics 0.891, countries 0.965)",
-    ("sealed-batch10.csv", "batch10"): "training: model trained on it "
-    "(a spent sealed set, scored once at 8b8cfd9: topics 0.895, countries 0.952)",
-    ("sealed-batch11.csv", "batch11"): "training: model trained on it "
-    "(a spent sealed set, scored once at d944fb2: topics 0.895, countries 0.954)",
-    ("sealed-batch12.csv", "batch12"): "training: model trained on it "
-    "(a spent sealed set, scored once at d944fb2: topics 0.845, countries 0.921)",
-    ("sealed-batch13.csv", "batch13"): "training: model trained on it "
-    "(a spent sealed set, scored once at e73fc7c: topics 0.921, countries 0.960)",
-    ("sealed-batch14.csv", "batch14"): "training: model trained on it "
-    "(a spent sealed set, scored once at e73fc7c: topics 0.916, countries 0.945)",
-    ("sealed-batch15.csv", "batch15"): "training: model trained on it "
-    "(a spent sealed set, scored once at 7e2c71a: topics 0.871, countries 0.939)",
-    ("sealed-batch16.csv", "batch16"): "training: model trained on it "
-    "(a spent sealed set, scored once at 7e2c71a: topics 0.890, countries 0.958)",
-    ("sealed-batch17.csv", "batch17"): "a spent sealed set, not trained on: scored once at "
-    "39f1dbb (topics 0.914, countries 0.959, language 0.995)",
-    ("sealed-batch18.csv", "batch18"): "a spent sealed set, not trained on: scored once at "
-    "39f1dbb (topics 0.921, countries 0.944, language 0.990)",
+    **{
+        (name, split): f"training: model trained on it (a spent sealed set, scored once at {at})"
+        for name, split, at in _SPENT
+    },
+    **{
+        (name, split): f"a spent sealed set, not trained on: scored once at {at}"
+        for name, split, at in _SCORED
+    },
 }
 SEALED_ROLE = "sealed test set: the honest estimate, to be scored once"
 
