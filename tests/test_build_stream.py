@@ -29,8 +29,12 @@ from hikgraph.build import BuildError, build
 from hikgraph.classify_stream import ClassificationCache, decode, encode
 from hikgraph.directory import read_directory
 from hikgraph.enrich import plan
+from hikgraph.network import NETWORK_FILES
 from hikgraph.registry import load_registry
+from hikgraph.store import store_dir
 from hikgraph.synth import write_synthetic
+
+from conftest import EXPORTS
 
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -404,3 +408,61 @@ def test_progress_bars_only_on_a_terminal_and_not_when_quiet(tmp_path: Path) -> 
     assert "classify + write" not in piped.stderr
     assert "\r" not in piped.stderr
     assert piped.stderr.strip().splitlines()[-1].startswith("built 15000 entries")
+
+
+def test_no_store_writes_the_same_dumps_and_the_first_query_loads_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / "network.html").write_text("from an earlier graph")
+    summary = tmp_path / "summary.json"
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    env = dict(os.environ)
+    hikgraph = [sys.executable, "-m", "hikgraph"]
+    done = subprocess.run(
+        [*hikgraph, "build", "--out", str(out), "--no-store", "--json-summary", str(summary)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "note: the query store was not loaded (--no-store)" in done.stderr
+    assert "network files are drawn from the query store" in done.stderr
+
+    # The dumps are byte for byte those of a build that loads the store (the
+    # committed exports); the network files, drawn from the store, are not there,
+    # nor is a stale one from before; and no store was made.
+    for name in (*DUMPS, "context.jsonld"):
+        assert (out / name).read_bytes() == (EXPORTS / name).read_bytes(), name
+    assert not any((out / name).exists() for name in NETWORK_FILES)
+    timings = json.loads(summary.read_text())["timings"]
+    assert "store" not in timings and "network" not in timings
+    store = store_dir(out)
+    assert store.parent == tmp_path / "cache" and not store.exists()
+
+    # The first query loads the store from the dumps and answers from it.
+    count = "SELECT (COUNT(?a) AS ?n) WHERE { ?a a <http://schema.org/NewsArticle> }"
+    asked = subprocess.run(
+        [*hikgraph, "query", "--exports", str(out), "--format", "csv", count],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stderr.startswith(f"loading the query store from {out / 'hikgraph.nt'}")
+    typed = f"<{RDF_TYPE}> <http://schema.org/NewsArticle> ."
+    articles = sum(1 for line in (out / "hikgraph.nt").open() if line.rstrip().endswith(typed))
+    assert articles > 150
+    assert asked.stdout.split() == ["n", str(articles)]
+    assert (store / "oxigraph").is_dir()
+    again = subprocess.run(
+        [*hikgraph, "query", "--exports", str(out), "--format", "csv", count],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert (again.returncode, again.stderr, again.stdout) == (0, "", asked.stdout)

@@ -6,6 +6,11 @@ processes for a large directory) into a staging folder, loading the query store
 meanwhile; validates the graph (or an even sample of a large one) with SHACL; draws
 the network; and only then moves the files into the output folder, so a failed build
 leaves the previous exports as they were.
+
+A build told not to load the store (``store=False``, ``hikgraph build --no-store``)
+writes the same exports, without the store and the network files drawn from it: for
+a publisher who pushes the dumps to another SPARQL store (``hikgraph push``) or only
+serves the files. The embedded store is then loaded by the first query.
 """
 
 from __future__ import annotations
@@ -128,6 +133,7 @@ def build(
     validate: bool = True,
     progress: bool = False,
     workers: int | None = None,
+    store: bool = True,
 ) -> BuildResult:
     """Build the graph from *sources* (default ``data/sources/*.txt``) into *out_dir*
     (default ``exports/``).
@@ -139,6 +145,8 @@ def build(
     large directory, *workers* processes (default: the CPU count) make the chunks
     (classify, make triples, serialise; :mod:`hikgraph.graph_chunks`) while this one
     writes them in order and loads the store: the same bytes as one process makes.
+    With *store* False the query store is not loaded (the first query loads it) and
+    the network files, drawn from it, are not drawn; a note says so.
 
     Returns a :class:`BuildResult`. Raises :class:`hikgraph.directory.DirectoryError`
     for an unreadable source, :class:`BuildError` when *strict* and the parser warned,
@@ -162,7 +170,7 @@ def build(
     out_dir = out_dir or default_exports_dir()
     with _classification_stream(workers) as classifier:
         return _build(
-            sources, out_dir, classifier, strict, validate, progress, timings, peak_rss, lap
+            sources, out_dir, classifier, strict, validate, progress, store, timings, peak_rss, lap
         )
 
 
@@ -177,6 +185,7 @@ def _build(
     strict: bool,
     validate: bool,
     progress: bool,
+    store: bool,
     timings: dict[str, float],
     peak_rss: dict[str, int],
     lap: Callable[[str], None],
@@ -201,7 +210,7 @@ def _build(
     # entries with this process: a job names its chunk by position.
     share_entries(planned.entries)
     classifier.start(len(planned.entries))
-    loader = _store_loader(out_dir)
+    loader = _store_loader(out_dir) if store else _SkippedStore()
     timings.setdefault("classify", 0.0)
     try:
         stream = _stream_graph(
@@ -259,6 +268,7 @@ class _Stream:
     dumps: tuple[export.DumpFile, export.DumpFile]
     sample: list[Triple]  # the triples SHACL and the JSON-LD writer see
     notes: list[str]
+    sampled: bool  # SHACL and the JSON-LD dump see an even sample of the entries
 
 
 def _stream_graph(
@@ -266,7 +276,7 @@ def _stream_graph(
     countries: dict[str, Country],
     sources: list[tuple[Directory, str]],
     staging: Path,
-    loader: StoreLoader,
+    loader: StoreLoader | _SkippedStore,
     classifier: ClassificationStream,
     *,
     progress: bool,
@@ -348,7 +358,7 @@ def _stream_graph(
             f"{sampled} entries (1 in {step}) with every other resource; hikgraph.nt and "
             "hikgraph.ttl hold the whole graph"
         )
-    return _Stream(counts, files, sample, notes)
+    return _Stream(counts, files, sample, notes, sampled=step > 1)
 
 
 def _finish(
@@ -357,7 +367,7 @@ def _finish(
     source_iris: list[str],
     staging: Path,
     out_dir: Path,
-    loader: StoreLoader,
+    loader: StoreLoader | _SkippedStore,
     validate: bool,
     lap: Callable[[str], None],
 ) -> list[Path]:
@@ -380,16 +390,23 @@ def _finish(
                 f"({result.violations} violation(s)); nothing written. First: {first}"
             )
     nt_dump = stream.dumps[0]
-    try:
-        store_path = loader.commit(staging / nt_dump.dump.filename, nt_dump.sha256)
-    except (StoreError, OSError) as error:
-        raise BuildError(
-            f"the query store could not be loaded: {error} "
-            "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
-        ) from None
-    lap("store")
+    store_path = None
+    if isinstance(loader, StoreLoader):
+        try:
+            store_path = loader.commit(staging / nt_dump.dump.filename, nt_dump.sha256)
+        except (StoreError, OSError) as error:
+            raise BuildError(
+                f"the query store could not be loaded: {error} "
+                "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
+            ) from None
+        lap("store")
+    else:
+        stream.notes.append(
+            "the query store was not loaded (--no-store): the first `hikgraph query` or "
+            "`hikgraph serve` on these exports loads it"
+        )
     stale: list[str] = []
-    if len(planned.entries) <= NETWORK_MAX_ENTRIES:
+    if store_path is not None and len(planned.entries) <= NETWORK_MAX_ENTRIES:
         contents = _network_files(store_path, nt_dump.sha256, out_dir)
         lap("network")
     else:
@@ -400,13 +417,16 @@ def _finish(
         stream.notes.append(
             f"{len(planned.entries)} entries: the network files are not drawn past "
             f"{NETWORK_MAX_ENTRIES} entries (run `hikgraph viz` to draw them)"
+            if store_path is not None
+            else "the network files are drawn from the query store, so they were not drawn "
+            "(run `hikgraph viz` to draw them)"
         )
     del rdf_graph
     context_bytes = (ontology_dir() / "context.jsonld").read_bytes()
     jsonld_dump = next(d for d in export.DUMPS if d.filename == "hikgraph.jsonld")
     jsonld_note = (
         None
-        if not stream.notes
+        if not stream.sampled
         else f"A sample: {len(planned.entries)} entries in all, this file holds an even "
         "sample of them with every other resource; the N-Triples and Turtle dumps hold all."
     )
@@ -459,6 +479,24 @@ def _merge_stages(
             figures[merged] = combine([v for n, v in items if n in stages])
         elif name != stages[0]:
             figures[name] = value
+
+
+class _SkippedStore:
+    """Stands in for the :class:`StoreLoader` of a build that does not load the store:
+    it drops what it is fed (deleting the chunk files handed over)."""
+
+    def feed(self, ntriples: bytes) -> None:
+        """Drop *ntriples*."""
+
+    def feed_file(self, ntriples: Path) -> None:
+        """Delete the chunk file *ntriples*, as the loader would once loaded."""
+        ntriples.unlink()
+
+    def end_input(self) -> None:
+        """Nothing is loading: nothing to end."""
+
+    def abort(self) -> None:
+        """Nothing was loaded: nothing to throw away."""
 
 
 def _store_loader(out_dir: Path) -> StoreLoader:

@@ -83,7 +83,8 @@ _NAMES_SHOWN = 10
     epilog="""\b
 Example:
     hikgraph build
-    hikgraph build later-edition.txt --out /tmp/hikgraph-exports --strict"""
+    hikgraph build later-edition.txt --out /tmp/hikgraph-exports --strict
+    hikgraph build big.txt --out /tmp/big --no-store   # then: hikgraph push --exports /tmp/big"""
 )
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
@@ -107,6 +108,13 @@ Example:
     default=None,
     help="Also write the counts, seconds and peak memory of each stage to this JSON file.",
 )
+@click.option(
+    "--store/--no-store",
+    default=True,
+    help="Load the embedded query store (and draw the network files from it). "
+    "--no-store writes the dumps only, for pushing them to another store; the first "
+    "`hikgraph query` or `serve` then loads it. [default: --store]",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and no progress).")
 def build(
     sources: tuple[Path, ...],
@@ -114,6 +122,7 @@ def build(
     strict: bool,
     workers: int | None,
     json_summary: Path | None,
+    store: bool,
     quiet: bool,
 ) -> None:
     """Parse directory texts and write the graph's exports.
@@ -143,6 +152,7 @@ def build(
             strict=strict,
             progress=wanted(quiet),
             workers=workers,
+            store=store,
         )
     except (DirectoryError, BuildError, RegistryError, ValueError) as error:
         raise DataFailure(str(error)) from None

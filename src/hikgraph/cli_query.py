@@ -58,6 +58,18 @@ def _engine(engine: str, endpoint: str | None, exports_dir: Path | None) -> Any:
     return Engine("endpoint" if endpoint else engine, exports_dir, endpoint)
 
 
+def _announce_store_load(chosen: Any) -> None:
+    # The embedded store is loaded on first use after a build that did not load it
+    # (--no-store) or after the exports changed: a minute at a million entries.
+    from hikgraph.paths import default_exports_dir
+    from hikgraph.store import GRAPH_FILE, store_is_current
+
+    graph = (chosen.exports_dir or default_exports_dir()) / GRAPH_FILE
+    if chosen.name == "oxigraph" and graph.is_file() and not store_is_current(chosen.exports_dir):
+        size = graph.stat().st_size / 1e6
+        click.echo(f"loading the query store from {graph} ({size:,.0f} MB)…", err=True)
+
+
 def _write(data: bytes) -> None:
     click.echo(data, nl=False)  # bytes go to the binary stream, untouched
 
@@ -132,7 +144,9 @@ def query(
                 output_format = "turtle"
             else:
                 output_format = "table" if sys.stdout.isatty() else "json"
-        store = _engine(engine, endpoint, exports_dir).open()
+        chosen = _engine(engine, endpoint, exports_dir)
+        _announce_store_load(chosen)
+        store = chosen.open()
         result = store.query(source)
         output = render(result, output_format)
     except FormatError as error:
@@ -275,6 +289,8 @@ def serve(
     from hikgraph.store import StoreError
 
     chosen = _engine(engine, endpoint, exports_dir)
+    if not quiet:
+        _announce_store_load(chosen)
     if get_path is not None:
         path, _, query_string = get_path.partition("?")
         try:

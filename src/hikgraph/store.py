@@ -229,6 +229,15 @@ def ensure_store(exports_dir: Path | None = None) -> Path:
     return target / "oxigraph"
 
 
+def store_is_current(exports_dir: Path | None = None) -> bool:
+    """Return whether the store of *exports_dir* holds its ``hikgraph.nt`` as it is now,
+    so that :func:`ensure_store` need not load it (False also when there is no graph)."""
+    from hikgraph.paths import default_exports_dir
+
+    graph = (exports_dir or default_exports_dir()) / GRAPH_FILE
+    return graph.is_file() and _is_current(store_dir(exports_dir), graph)
+
+
 def _install(
     staging: Path, target: Path, final: Path, digest: str, stat: os.stat_result, triples: int
 ) -> None:
