@@ -311,3 +311,41 @@ def test_shapes_catch_a_topic_without_evidence(built: Path, tmp_path: Path) -> N
     assert not result.conforms
     assert result.violations == 1
     assert "has no hik:evidence that indicates it" in result.report
+
+
+def test_chunk_writer_writes_what_oxigraphs_own_writer_writes_for_hard_literals() -> None:
+    # The build writes each chunk's N-Triples from the terms' own N-Triples form, not
+    # through Oxigraph's writer: the bytes must be the writer's, escapes included, and
+    # the Turtle body must be the same graph.
+    import pyoxigraph as ox
+
+    from hikgraph.export import serialize_chunk, turtle_header
+
+    article = ox.NamedNode("https://w3id.org/hikgraph/id/article/2020-01-x")
+    headline = ox.NamedNode("http://schema.org/headline")
+    texts = [
+        'a "quoted" word and a back\\slash',
+        "line\nbreak, tab\t, return\r",
+        "controls \x00\x01\x7f, next line \x85, separator \u2028, BOM \ufeff",
+        "é, 中文, 😀, RTL \u202e",
+    ]
+    triples = [ox.Triple(article, headline, ox.Literal(text, language="en")) for text in texts]
+    triples += [
+        ox.Triple(article, headline, ox.Literal("plain")),
+        ox.Triple(
+            article,
+            ox.NamedNode("https://w3id.org/hikgraph/ontology#sourceLine"),
+            ox.Literal("45", datatype=ox.NamedNode(str(XSD.positiveInteger))),
+        ),
+        ox.Triple(article, ox.NamedNode(str(RDF.type)), ox.NamedNode("http://schema.org/Thing")),
+    ]
+    ntriples, turtle = serialize_chunk(triples)
+    assert ntriples == ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    assert serialize_chunk([(t.subject, t.predicate, t.object) for t in triples]) == (
+        ntriples,
+        turtle,
+    )
+    parsed = list(ox.parse(turtle_header() + turtle, format=ox.RdfFormat.TURTLE))
+    assert sorted(map(str, parsed)) == sorted(map(str, triples))
+    by_rdflib = Graph().parse(data=(turtle_header() + turtle).decode(), format="turtle")
+    assert len(by_rdflib) == len(triples)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import starmap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,7 +112,7 @@ def _make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGr
         position += 1
     counts = GraphCounts(distinct=job.distinct)
     counts.add_terms(terms)
-    ntriples, turtle = serialize_chunk(list(starmap(Triple, terms)))
+    ntriples, turtle = serialize_chunk(terms)
     stem = Path(job.folder) / f"chunk-{job.first:09d}"
     nt_path, ttl_path = stem.with_suffix(".nt"), stem.with_suffix(".ttl")
     nt_path.write_bytes(ntriples)
