@@ -36,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"
+DEFAULT_OUT_NO_STORE = ROOT / "docs" / "benchmarks-no-store.md"
 MIB = 1024 * 1024
 
 # Run in a fresh interpreter when the build has no --json-summary option: the
@@ -190,8 +191,9 @@ def _has_json_summary() -> bool:
     return "--json-summary" in CliRunner().invoke(main, ["build", "--help"]).output
 
 
-def build_once(source: Path, timeout: float, use_cli: bool) -> Run:
-    """Build *source* from scratch in a fresh process; return what was measured."""
+def build_once(source: Path, timeout: float, use_cli: bool, store: bool = True) -> Run:
+    """Build *source* from scratch in a fresh process (without loading the query store
+    when *store* is False, which needs *use_cli*); return what was measured."""
     with tempfile.TemporaryDirectory(prefix="hikgraph-scale-") as folder:
         work = Path(folder)
         summary = work / "summary.json"
@@ -200,7 +202,9 @@ def build_once(source: Path, timeout: float, use_cli: bool) -> Run:
         if use_cli:
             command = [sys.executable, "-m", "hikgraph", "build", str(source)]
             command += ["--out", str(work / "out"), "--quiet", "--json-summary", str(summary)]
+            command += [] if store else ["--no-store"]
         else:
+            assert store, "--no-store needs the cli mode"
             command = [sys.executable, "-c", _LIBRARY_RUN, str(source), str(work / "out")]
             command.append(str(summary))
         wall, peak, pss = _run_process(command, env, timeout)
@@ -504,7 +508,8 @@ def report(
         "# Scale benchmark",
         "",
         f"Measured {started:%Y-%m-%d %H:%M} UTC with "
-        f"`python benchmarks/scale.py --sizes {sizes} --runs {args.runs}` (this file is "
+        f"`python benchmarks/scale.py --sizes {sizes} --runs {args.runs}"
+        f"{' --no-store' if args.no_store else ''}` (this file is "
         "written by that command). Each run builds a synthetic directory (`hikgraph synth "
         f"--seed {args.seed}`) from scratch in a fresh process, with empty output and cache "
         f"folders; figures are medians of {args.runs} run(s). {how}",
@@ -614,9 +619,19 @@ def main(argv: list[str] | None = None) -> int:
         help="cli: `hikgraph build --json-summary`; library: build() via python -c; "
         "auto: cli when the build has --json-summary",
     )
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="build with `hikgraph build --no-store` (the dumps only: no query store, no "
+        f"network files); the report then goes to {DEFAULT_OUT_NO_STORE} by default",
+    )
     parser.add_argument("--cache", type=Path, default=None, help="folder for synthetic inputs")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown file to write")
+    parser.add_argument(
+        "--out", type=Path, default=None, help=f"Markdown file to write [default: {DEFAULT_OUT}]"
+    )
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = DEFAULT_OUT_NO_STORE if args.no_store else DEFAULT_OUT
     try:
         sizes = [parse_size(text) for text in args.sizes.split(",")]
         baseline_sizes = {parse_size(text) for text in args.baseline_sizes.split(",")}
@@ -631,19 +646,27 @@ def main(argv: list[str] | None = None) -> int:
     host = machine()
     code_at_start = code_digest()
     use_cli = args.mode == "cli" or (args.mode == "auto" and _has_json_summary())
+    if args.no_store and not use_cli:
+        parser.error("--no-store needs the cli mode (a build with --json-summary)")
     how = (
         "Stage timings come from `hikgraph build --quiet --json-summary`."
         if use_cli
         else "Stage timings come from `hikgraph.build.build()` called through `python -c` "
         "(the build had no --json-summary option)."
     )
+    if args.no_store:
+        how += (
+            " The builds ran with `hikgraph build --no-store`: the dumps only, without "
+            "loading the embedded query store or drawing the network files from it."
+        )
     print(how, flush=True)
     builds: list[Measured] = []
     baselines: dict[int, Measured | str] = {}
     for size in sizes:
         print(f"{size:,} entries: synthesising (cached in {cache})", flush=True)
         source = synthetic_source(size, args.seed, cache)
-        builds.append(measure(partial(build_once, source, args.timeout, use_cli), size, args.runs))
+        run_one = partial(build_once, source, args.timeout, use_cli, not args.no_store)
+        builds.append(measure(run_one, size, args.runs))
         if args.no_baseline:
             baselines[size] = "--no-baseline"
         elif size not in baseline_sizes:

@@ -90,3 +90,21 @@ def test_bad_size_is_a_usage_error(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert "not a size: 'ten'" in run.stderr
     assert not (tmp_path / "x.md").exists()
+
+
+def test_no_store_runs_say_so_and_have_no_store_stage(tmp_path: Path) -> None:
+    _, document = _scale(tmp_path, "--no-baseline", "--no-store")
+    assert "--runs 1 --no-store`" in document
+    assert "ran with `hikgraph build --no-store`" in document
+    assert not any(line.startswith(("| store |", "| network |")) for line in document.splitlines())
+    assert re.fullmatch(NUMBER, _row(document, "**process** (imports, build, exit)")[1])
+
+
+def test_no_store_needs_the_cli_mode(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(SCALE), "--sizes", "200", "--mode", "library", "--no-store"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "--no-store needs the cli mode" in run.stderr
