@@ -393,7 +393,10 @@ def _finish(
     store_path = None
     if isinstance(loader, StoreLoader):
         try:
-            store_path = loader.commit(staging / nt_dump.dump.filename, nt_dump.sha256)
+            # The dump's lines are distinct triples (the stream writes none twice).
+            store_path = loader.commit(
+                staging / nt_dump.dump.filename, nt_dump.sha256, stream.counts.triples
+            )
         except (StoreError, OSError) as error:
             raise BuildError(
                 f"the query store could not be loaded: {error} "

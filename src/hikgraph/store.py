@@ -397,17 +397,19 @@ class StoreLoader:
             self._queue.put(None)
             self._ended = True
 
-    def commit(self, graph: Path, sha256: str) -> Path:
+    def commit(self, graph: Path, sha256: str, triples: int | None = None) -> Path:
         """Wait for the loading to end and make this the store of *exports_dir*'s
         ``hikgraph.nt``, whose bytes are *graph* (about to be moved there) with
-        *sha256*. Returns the store's path."""
+        *sha256* and *triples* distinct triples (counted in the store when None: a
+        scan of it, 3 s at a million entries). Returns the store's path."""
         self.end_input()
         self._thread.join()
         self._check()
         store = self._store
         assert store is not None
         store.flush()
-        triples = len(store)
+        if triples is None:
+            triples = len(store)
         self._store = None
         del store  # closes RocksDB before the folder moves
         self._committed = True
