@@ -4,7 +4,9 @@ loads as the store grows, and nothing left behind when the build is abandoned.""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import time
 from pathlib import Path
 
@@ -112,6 +114,32 @@ def test_files_are_joined_into_larger_loads_as_the_store_grows(
     assert max(loads) > size  # joined as it grew (a load per eighth of what is loaded)
     assert max(loads) <= 6 * size + size  # never much past the cap
     assert len(loads) < 40
+
+
+@pytest.mark.parametrize("kernel", ["copies", "cannot", "stops-midway"])
+def test_files_joined_with_or_without_the_kernels_copy_load_the_same_triples(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
+    # Files are joined by copy_file_range; a file system that refuses it (at once or
+    # after a first part) gets a buffered copy of the rest, and the same bytes.
+    real = os.copy_file_range
+    calls = []
+
+    def refusing(source: int, target: int, count: int) -> int:
+        calls.append(count)
+        if kernel == "stops-midway" and len(calls) == 1:
+            return real(source, target, min(count, 1000))
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    if kernel != "copies":
+        monkeypatch.setattr(os, "copy_file_range", refusing)
+    monkeypatch.setattr(StoreLoader, "_SEGMENT_MIN", 1 << 30)  # all joined into one load
+    files = _chunk_files(tmp_path / "chunks", chunks=5, per_chunk=200)
+    store = _load(tmp_path, files, b"")
+    assert len(store) == 2 * 5 * 200
+    for n in (0, 3, 200, 999):
+        assert bool(store.query(f'ASK {{ <{EX}s{n}> <{EX}p> "headline {n}"@en }}'))
+    assert (kernel == "copies") == (not calls)
 
 
 @pytest.mark.parametrize("ended", [False, True], ids=["while-fed", "after-end-input"])

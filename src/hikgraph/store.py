@@ -17,6 +17,7 @@ handed an update, ``SERVICE``, ``FROM`` or ``FROM NAMED``.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import itertools
@@ -30,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from pyoxigraph import (
     BlankNode,
@@ -329,7 +330,7 @@ class StoreLoader:
         with segment.open("wb") as target:
             for path in files:
                 with path.open("rb") as source:
-                    shutil.copyfileobj(source, target, 4 << 20)
+                    _append_file(source, target)
                 path.unlink()
         return segment
 
@@ -429,6 +430,28 @@ class StoreLoader:
             self._thread.join()
         self._store = None
         shutil.rmtree(self._staging, ignore_errors=True)
+
+
+def _append_file(source: BinaryIO, target: BinaryIO) -> None:
+    # Copied by the kernel (copy_file_range), not through a buffer in this process:
+    # the segments of a million-entry build hold 3 GB (0.24-0.85 CPU-s for 316 MB
+    # through a 4 MB buffer, 0.12-0.17 in the kernel). A file system that cannot
+    # (EXDEV, ENOSYS, EINVAL) gets the buffered copy.
+    target.flush()  # the kernel writes at the file's position: nothing may wait here
+    size = os.fstat(source.fileno()).st_size
+    copied = 0
+    try:
+        while copied < size:
+            step = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
+            if step == 0:
+                break
+            copied += step
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+    if copied < size:
+        source.seek(copied)
+        shutil.copyfileobj(source, target, 4 << 20)
 
 
 def _is_current(target: Path, graph: Path) -> bool:
