@@ -2,10 +2,11 @@
 
 :func:`build` plans the entries, then streams them a chunk at a time through the
 classifier, the triple maker and the N-Triples and Turtle serialisers (in worker
-processes for a large directory) into a staging folder, loading the query store
-meanwhile; validates the graph (or an even sample of a large one) with SHACL; draws
-the network; and only then moves the files into the output folder, so a failed build
-leaves the previous exports as they were.
+processes for a large directory) into a staging folder; then loads the query store
+from the finished N-Triples in another process while it writes the JSON-LD and
+validates the graph (or an even sample of a large one) with SHACL; draws the network
+from the store; and only then moves the files into the output folder, so a failed
+build leaves the previous exports as they were.
 
 A build told not to load the store (``store=False``, ``hikgraph build --no-store``)
 writes the same exports, without the store and the network files drawn from it: for
@@ -25,7 +26,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,7 +33,7 @@ from pyoxigraph import Triple
 
 from hikgraph import export
 from hikgraph.classify_stream import BuildWorkerError, ClassificationCache, ClassificationStream
-from hikgraph.directory import Directory, ParseWarning, read_directory
+from hikgraph.directory import Directory, Metadata, ParseWarning, read_directory
 from hikgraph.enrich import Plan, plan
 from hikgraph.graph_chunks import ChunkJob, make_chunk, share_entries
 from hikgraph.model import (
@@ -144,7 +144,8 @@ def build(
     rebuild classifies only new headlines. *progress* draws bars on stderr; for a
     large directory, *workers* processes (default: the CPU count) make the chunks
     (classify, make triples, serialise; :mod:`hikgraph.graph_chunks`) while this one
-    writes them in order and loads the store: the same bytes as one process makes.
+    writes them in order: the same bytes as one process makes. The store is loaded
+    from the finished N-Triples dump.
     With *store* False the query store is not loaded (the first query loads it) and
     the network files, drawn from it, are not drawn; a note says so.
 
@@ -206,24 +207,24 @@ def _build(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".hikgraph-build-", dir=out_dir.parent))
-    # The workers, forked now (before the loader's thread starts), share the planned
-    # entries with this process: a job names its chunk by position.
+    # The workers, forked now, share the planned entries with this process: a job
+    # names its chunk by position.
     share_entries(planned.entries)
     classifier.start(len(planned.entries))
-    loader = _store_loader(out_dir) if store else _SkippedStore()
     timings.setdefault("classify", 0.0)
+    loader: StoreLoader | None = None
     try:
         stream = _stream_graph(
             planned,
             registry.countries,
             [(d, _sha256(Path(d.source))) for d in directories],
             staging,
-            loader,
             classifier,
             progress=progress,
             lap=lap,
         )
-        if classifier.processes > 1:
+        processes = classifier.processes
+        if processes > 1:
             # The workers classify a chunk and make its triples in one job, so the two
             # cannot be timed apart: one stage, named for both.
             _merge_stages(timings, ("classify", "triples"), "classify+triples", sum)
@@ -235,29 +236,61 @@ def _build(
             timings["classify"] += shift
             timings["triples"] -= shift
             peak_rss["classify"] = peak_rss["triples"]
-        source_iris = [source_iri(d.source) for d in directories]
-        result = _finish(planned, stream, source_iris, staging, out_dir, loader, validate, lap)
+        facts = _Facts.of(planned, directories)
+        # The workers are done: their memory goes back before the store loads.
+        classifier.close()
+        if store:
+            loader = _store_loader(out_dir)
+            loader.start(staging / stream.dumps[0].dump.filename)
+        result = _finish(facts, stream, staging, out_dir, loader, validate, progress, lap)
     finally:
-        loader.abort()
+        if loader is not None:
+            loader.abort()
         shutil.rmtree(staging, ignore_errors=True)
         share_entries(())
         gc.unfreeze()
     return BuildResult(
         out_dir=out_dir,
         files=result,
-        entries=len(planned.entries),
-        months=len(planned.months),
-        outlets=len({e.outlet.slug for e in planned.entries if e.outlet is not None}),
+        entries=facts.entries,
+        months=facts.months,
+        outlets=facts.outlets,
         triples=stream.counts.triples,
-        unreviewed=planned.unreviewed,
+        unreviewed=facts.unreviewed,
         warnings=warnings,
         timings=timings,
         peak_rss=peak_rss,
         notes=stream.notes,
         classified=classifier.classified,
         reused=classifier.reused,
-        processes=classifier.processes,
+        processes=processes,
     )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the end of a build needs of its planned entries."""
+
+    entries: int
+    months: int
+    outlets: int  # distinct outlets with an entry
+    unreviewed: tuple[Outlet, ...]
+    metadata: Metadata
+    directory_iri: str
+    source_iris: list[str]
+
+    @classmethod
+    def of(cls, planned: Plan, directories: list[Directory]) -> _Facts:
+        """Return the facts of *planned*, read from *directories*."""
+        return cls(
+            entries=len(planned.entries),
+            months=len(planned.months),
+            outlets=len({e.outlet.slug for e in planned.entries if e.outlet is not None}),
+            unreviewed=planned.unreviewed,
+            metadata=planned.directory.metadata,
+            directory_iri=directory_iri(planned.directory),
+            source_iris=[source_iri(d.source) for d in directories],
+        )
 
 
 @dataclass
@@ -276,7 +309,6 @@ def _stream_graph(
     countries: dict[str, Country],
     sources: list[tuple[Directory, str]],
     staging: Path,
-    loader: StoreLoader | _SkippedStore,
     classifier: ClassificationStream,
     *,
     progress: bool,
@@ -284,7 +316,7 @@ def _stream_graph(
 ) -> _Stream:
     # The chunks of entries are classified, turned into triples and serialised by
     # make_chunk, in the worker processes for a large directory; this process writes
-    # their bytes in chunk order, feeds the store loader and adds up the counts.
+    # their bytes in chunk order and adds up the counts.
     entries = planned.entries
     step = max(1, -(-len(entries) // FULL_CHECK_ENTRIES))
     counts = export.GraphCounts(distinct=step == 1)
@@ -312,27 +344,13 @@ def _stream_graph(
         bar(progress, len(entries), "classify + write", "entries") as entries_bar,
         export.DumpWriter(staging) as dumps,
     ):
-
-        def load(feed: Callable[[], None]) -> None:
-            try:
-                feed()
-            except StoreError as error:
-                raise BuildError(
-                    f"the query store could not be loaded: {error} "
-                    "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
-                ) from None
-
-        def write(ntriples: bytes, turtle: bytes) -> None:
-            dumps.write(ntriples, turtle)
-            load(partial(loader.feed, ntriples))
-
         counts.add(head)
-        write(*export.serialize_chunk(head))
+        dumps.write(*export.serialize_chunk(head))
         try:
             for chunk in classifier.map(make_chunk, jobs):
                 dumps.append(chunk.ntriples, chunk.turtle)
+                chunk.ntriples.unlink()
                 chunk.turtle.unlink()
-                load(partial(loader.feed_file, chunk.ntriples))  # deleted once loaded
                 counts.merge(chunk.counts)
                 mentioned |= chunk.mentioned
                 evidence |= chunk.evidence
@@ -344,10 +362,7 @@ def _stream_graph(
         tail += evidence_triples(evidence)
         sample.extend(tail)
         counts.add(tail)
-        write(*export.serialize_chunk(tail))
-        # The store loads its last files while this process writes JSON-LD and checks
-        # the sample (at a million entries, most of the store's time after the stream).
-        load(loader.end_input)
+        dumps.write(*export.serialize_chunk(tail))
         files = dumps.files()
     lap("triples")
     notes = []
@@ -362,15 +377,17 @@ def _stream_graph(
 
 
 def _finish(
-    planned: Plan,
+    facts: _Facts,
     stream: _Stream,
-    source_iris: list[str],
     staging: Path,
     out_dir: Path,
-    loader: StoreLoader | _SkippedStore,
+    loader: StoreLoader | None,
     validate: bool,
+    progress: bool,
     lap: Callable[[str], None],
 ) -> list[Path]:
+    # The store loads (when it does) while this process writes the JSON-LD sample and
+    # checks it.
     rdf_graph = rdflib_graph(stream.sample)
     # Written before the check, which then mixes the ontology into the graph itself
     # instead of into a copy of it.
@@ -391,7 +408,10 @@ def _finish(
             )
     nt_dump = stream.dumps[0]
     store_path = None
-    if isinstance(loader, StoreLoader):
+    if loader is not None:
+        with bar(progress, None, "load the query store", "s") as waiting:
+            while not loader.wait(0.5):
+                waiting.update(0.5)
         try:
             # The dump's lines are distinct triples (the stream writes none twice).
             store_path = loader.commit(
@@ -409,7 +429,7 @@ def _finish(
             "`hikgraph serve` on these exports loads it"
         )
     stale: list[str] = []
-    if store_path is not None and len(planned.entries) <= NETWORK_MAX_ENTRIES:
+    if store_path is not None and facts.entries <= NETWORK_MAX_ENTRIES:
         contents = _network_files(store_path, nt_dump.sha256, out_dir)
         lap("network")
     else:
@@ -418,7 +438,7 @@ def _finish(
         contents = {}
         stale = [*NETWORK_FILES, MANIFEST]
         stream.notes.append(
-            f"{len(planned.entries)} entries: the network files are not drawn past "
+            f"{facts.entries} entries: the network files are not drawn past "
             f"{NETWORK_MAX_ENTRIES} entries (run `hikgraph viz` to draw them)"
             if store_path is not None
             else "the network files are drawn from the query store, so they were not drawn "
@@ -430,22 +450,22 @@ def _finish(
     jsonld_note = (
         None
         if not stream.sampled
-        else f"A sample: {len(planned.entries)} entries in all, this file holds an even "
+        else f"A sample: {facts.entries} entries in all, this file holds an even "
         "sample of them with every other resource; the N-Triples and Turtle dumps hold all."
     )
-    meta = planned.directory.metadata
+    meta = facts.metadata
     void = export.void_triples(
         stream.counts,
         [*stream.dumps, export.describe_dump(jsonld_dump, jsonld, jsonld_note)],
         title=f"hikgraph: {meta.title}",
         description=(
-            f"The {len(planned.entries)} entries of IPVM's '{meta.title}' (news coverage of "
+            f"The {facts.entries} entries of IPVM's '{meta.title}' (news coverage of "
             "Hikvision by outlet and month), with their outlets, the countries and topics of "
             "each headline and IPVM's own reports, as linked data."
         ),
         published=meta.published,
-        source_iris=source_iris,
-        directory_iri=directory_iri(planned.directory),
+        source_iris=facts.source_iris,
+        directory_iri=facts.directory_iri,
     )
     contents.update(
         {
@@ -484,28 +504,10 @@ def _merge_stages(
             figures[name] = value
 
 
-class _SkippedStore:
-    """Stands in for the :class:`StoreLoader` of a build that does not load the store:
-    it drops what it is fed (deleting the chunk files handed over)."""
-
-    def feed(self, ntriples: bytes) -> None:
-        """Drop *ntriples*."""
-
-    def feed_file(self, ntriples: Path) -> None:
-        """Delete the chunk file *ntriples*, as the loader would once loaded."""
-        ntriples.unlink()
-
-    def end_input(self) -> None:
-        """Nothing is loading: nothing to end."""
-
-    def abort(self) -> None:
-        """Nothing was loaded: nothing to throw away."""
-
-
 def _store_loader(out_dir: Path) -> StoreLoader:
     # `hikgraph query` and `serve` read an embedded Oxigraph store in the cache folder;
-    # it is loaded while the N-Triples are written, put in place before the exports
-    # are, and the network files are drawn from it.
+    # it is loaded from the finished N-Triples, put in place before the exports are,
+    # and the network files are drawn from it.
     try:
         return StoreLoader(out_dir)
     except (StoreError, OSError) as error:

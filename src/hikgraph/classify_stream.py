@@ -299,6 +299,7 @@ class ClassificationStream:
         self._cache = cache
         self._workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._processes = 1  # the processes that ran (or run) the jobs
         self._preloading: threading.Thread | None = None
         self.classified = 0
         self.reused = 0
@@ -306,8 +307,8 @@ class ClassificationStream:
 
     @property
     def processes(self) -> int:
-        """Return how many worker processes run the jobs (1: the caller's own)."""
-        return 1 if self._pool is None else self._workers
+        """Return how many worker processes ran the jobs (1: the caller's own)."""
+        return self._processes
 
     def preload(self) -> None:
         """Start loading the language identifier's model (~0.7 s, mostly decompressing,
@@ -338,6 +339,7 @@ class ClassificationStream:
             from hikgraph.classify import load_language_identifier
 
             load_language_identifier()  # shared by the workers, not loaded by each
+            self._processes = self._workers
             self._pool = ProcessPoolExecutor(
                 self._workers,
                 mp_context=multiprocessing.get_context("fork"),
@@ -350,10 +352,16 @@ class ClassificationStream:
     def __enter__(self) -> ClassificationStream:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Stop the worker processes, once no more jobs will come, so that their memory
+        goes back (the context's exit does it too); jobs run in the caller's process
+        after this."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
         if self._cache is not None:
             self._cache.close()
 

@@ -17,21 +17,20 @@ handed an update, ``SERVICE``, ``FROM`` or ``FROM NAMED``.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import itertools
 import json
 import os
-import queue
 import shutil
+import subprocess
+import sys
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from pyoxigraph import (
     BlankNode,
@@ -260,19 +259,43 @@ def _install(
         shutil.rmtree(old, ignore_errors=True)
 
 
+#: What the loader's process runs: one bulk load of an N-Triples file into a new store.
+_LOAD_PROGRAM = (
+    "import sys; from hikgraph.store import load_process; sys.exit(load_process(sys.argv[1:]))"
+)
+
+
+def load_process(argv: list[str]) -> int:
+    """Bulk-load the N-Triples file ``argv[1]`` into a new Oxigraph store at ``argv[0]``:
+    the :class:`StoreLoader`'s process. Returns the exit status; on failure the cause
+    is one line on stderr."""
+    store_path, ntriples = argv
+    try:
+        store = Store(store_path)
+        # lenient: the build's own writer made these lines from checked terms, so
+        # Oxigraph need not check each IRI again (~15% of its load time).
+        store.bulk_load(path=ntriples, format=RdfFormat.N_TRIPLES, lenient=True)
+        store.flush()
+    except (OSError, SyntaxError, ValueError) as error:
+        print(str(error).replace("\n", " "), file=sys.stderr)
+        return 1
+    return 0
+
+
 class StoreLoader:
-    """Loads a graph into a new query store while the build is still writing it.
+    """Loads the build's finished N-Triples dump into a new query store in a process of
+    its own, while the build goes on (it writes the JSON-LD sample and checks it).
 
-    :meth:`feed` takes N-Triples a block at a time, :meth:`feed_file` a file at a
-    time, and a background thread bulk-loads them (Oxigraph's loader runs outside the
-    GIL, so the build keeps making triples meanwhile); :meth:`commit` puts the store
-    in place of the old one for *exports_dir*, :meth:`abort` throws it away. Raises
-    :class:`StoreError` from :meth:`feed` or :meth:`commit` when loading failed.
+    :meth:`start` begins one bulk load of the whole file; :meth:`commit` waits for it
+    and puts the store in place of the old one for *exports_dir*; :meth:`abort` stops
+    it and throws it away. One load of the whole dump, after it is written, costs far
+    less than loading it piece by piece while it is written: each load's sorted files
+    must be merged with what the store holds (at a million entries 56 s and 99 CPU-s
+    at once, 64-69 s and 116-125 CPU-s in 6-42 pieces), and the pieces competed with
+    the workers for the CPU. Its own process, started fresh, holds only Oxigraph's
+    ~2 GB (at a million entries), not the build's records besides. Raises
+    :class:`StoreError` from :meth:`commit`.
     """
-
-    _BATCH = 32 << 20  # bytes handed to one bulk load
-    _SEGMENT_MIN = 16 << 20  # bytes of queued files loaded together, at first
-    _SEGMENT_MAX = 128 << 20  # and at most
 
     def __init__(self, exports_dir: Path) -> None:
         self._exports_dir = exports_dir
@@ -281,138 +304,63 @@ class StoreLoader:
         self._staging = Path(
             tempfile.mkdtemp(prefix=f"{self._target.name}.new-", dir=self._target.parent)
         )
-        self._store: Store | None = Store(str(self._staging / "oxigraph"))
-        # Files wait on disk however many are queued; blocks of bytes, in memory, at
-        # most three at a time (feed() waits for a slot).
-        self._queue: queue.Queue[bytes | Path | None] = queue.Queue()
-        self._slots = threading.BoundedSemaphore(3)
-        self._pending: list[bytes] = []
-        self._pending_size = 0
-        self._error: BaseException | None = None
-        self._stopping = False  # abort() was called: what is queued is not loaded
+        self._process: subprocess.Popen[bytes] | None = None
         self._committed = False
-        self._ended = False  # end_input() was called
-        self._thread = threading.Thread(target=self._run, name="store-loader", daemon=True)
-        self._thread.start()
 
-    def _run(self) -> None:
-        files: list[Path] = []  # queued, not loaded yet
-        size = loaded = 0  # bytes in files; bytes loaded so far
-        while True:
-            item = self._queue.get()
-            if isinstance(item, Path):
-                files.append(item)
-                size += item.stat().st_size
-                # Each bulk load writes its own sorted files into the store, which
-                # RocksDB then merges with what is there: a load per small file costs
-                # more and more as the store grows (at a million entries, most of the
-                # loading). So files are loaded together, in loads that grow with the
-                # store, from a 16 MB chunk to 128 MB (loads of 256 MB held 0.5 GB more
-                # at a million entries and saved no time).
-                if size < min(max(loaded // 8, self._SEGMENT_MIN), self._SEGMENT_MAX):
-                    continue
-            if files:
-                self._load(self._segment(files))
-                files, loaded, size = [], loaded + size, 0
-            if item is None:
-                return
-            if isinstance(item, bytes):
-                try:
-                    self._load(item)
-                finally:
-                    self._slots.release()
+    def start(self, ntriples: Path) -> None:
+        """Begin loading the N-Triples file *ntriples* (it must not change until
+        :meth:`commit` or :meth:`abort` returns)."""
+        if self._process is not None:
+            raise StoreError("the store loader was started already")
+        package_root = str(Path(__file__).resolve().parents[1])
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, path]))}
+        # Its messages go to a file, not a pipe nobody reads while it runs.
+        with (self._staging / "load.log").open("wb") as log:
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    _LOAD_PROGRAM,
+                    str(self._staging / "oxigraph"),
+                    str(ntriples),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                env=env,
+            )
 
-    def _segment(self, files: list[Path]) -> Path:
-        # The files joined into one, which Oxigraph reads and parses on two threads.
-        if len(files) == 1:
-            return files[0]
-        segment = files[0].with_name(files[0].stem + "-segment.nt")
-        with segment.open("wb") as target:
-            for path in files:
-                with path.open("rb") as source:
-                    _append_file(source, target)
-                path.unlink()
-        return segment
+    @property
+    def loading(self) -> bool:
+        """Return whether the load is still running."""
+        return self._process is not None and self._process.poll() is None
 
-    def _load(self, block: bytes | Path) -> None:
-        if self._error is not None or self._stopping:
-            return  # drain, so feed() never blocks on a dead loader
-        try:
-            # lenient: the build's own writer made these lines from checked terms,
-            # so Oxigraph need not check each IRI again (~15% of its load time).
-            if isinstance(block, Path):
-                # Read by Oxigraph itself, which parses a file on two threads.
-                self._store_or_fail().bulk_load(
-                    path=block, format=RdfFormat.N_TRIPLES, lenient=True
-                )
-                block.unlink()
-            else:
-                self._store_or_fail().bulk_load(block, format=RdfFormat.N_TRIPLES, lenient=True)
-        except BaseException as error:  # reported by feed() and commit()
-            self._error = error
-
-    def _store_or_fail(self) -> Store:
-        store = self._store
-        assert store is not None
-        return store
-
-    def _check(self) -> None:
-        if self._error is not None:
-            raise StoreError(f"the query store could not load the graph: {self._error}")
-
-    def _check_open(self) -> None:
-        self._check()
-        if self._ended:
-            raise StoreError("nothing can be fed to the store loader after end_input()")
-
-    def feed(self, ntriples: bytes) -> None:
-        """Queue *ntriples* (whole lines) for loading. Raises StoreError after
-        :meth:`end_input`."""
-        self._check_open()
-        self._pending.append(ntriples)
-        self._pending_size += len(ntriples)
-        if self._pending_size >= self._BATCH:
-            self._flush()
-
-    def feed_file(self, ntriples: Path) -> None:
-        """Queue the N-Triples file *ntriples* for loading; it is deleted once loaded.
-        The files wait on disk, not in memory, however far the loading lags. Raises
-        StoreError after :meth:`end_input`."""
-        self._check_open()
-        self._flush()
-        self._queue.put(ntriples)
-
-    def _flush(self) -> None:
-        if self._pending:
-            self._slots.acquire()
-            self._queue.put(b"".join(self._pending))
-            self._pending, self._pending_size = [], 0
-
-    def end_input(self) -> None:
-        """Say that nothing more will be fed: the thread loads what is queued and stops,
-        while the caller goes on (the build checks its sample meanwhile). Calling it
-        again does nothing; :meth:`commit` calls it if the caller did not."""
-        self._check()
-        if not self._ended:
-            self._flush()
-            self._queue.put(None)
-            self._ended = True
+    def wait(self, seconds: float | None = None) -> bool:
+        """Wait up to *seconds* (None: until done) for the load; return whether it
+        is done."""
+        if self._process is not None:
+            with suppress(subprocess.TimeoutExpired):
+                self._process.wait(seconds)
+        return not self.loading
 
     def commit(self, graph: Path, sha256: str, triples: int | None = None) -> Path:
-        """Wait for the loading to end and make this the store of *exports_dir*'s
+        """Wait for the load to end and make this the store of *exports_dir*'s
         ``hikgraph.nt``, whose bytes are *graph* (about to be moved there) with
         *sha256* and *triples* distinct triples (counted in the store when None: a
         scan of it, 3 s at a million entries). Returns the store's path."""
-        self.end_input()
-        self._thread.join()
-        self._check()
-        store = self._store
-        assert store is not None
-        store.flush()
+        if self._process is None:
+            raise StoreError("the store loader was not started")
+        status = self._process.wait()
+        if status != 0:
+            log = (self._staging / "load.log").read_text("utf-8", "replace")
+            lines = log.strip().splitlines() or [f"exit status {status}"]
+            raise StoreError(f"the query store could not load the graph: {lines[-1]}")
         if triples is None:
+            store = Store.read_only(str(self._staging / "oxigraph"))
             triples = len(store)
-        self._store = None
-        del store  # closes RocksDB before the folder moves
+            del store
+        (self._staging / "load.log").unlink(missing_ok=True)
         self._committed = True
         final = self._exports_dir / GRAPH_FILE
         with _locked(self._target.parent / f"{self._target.name}.lock"):
@@ -420,38 +368,15 @@ class StoreLoader:
         return self._target / "oxigraph"
 
     def abort(self) -> None:
-        """Stop loading and remove the new store (nothing, once committed)."""
+        """Stop the load and remove the new store (nothing, once committed)."""
         if self._committed:
             return
-        if self._thread.is_alive():
-            self._pending = []
-            self._stopping = True
-            self._queue.put(None)
-            self._thread.join()
-        self._store = None
+        process = self._process
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
         shutil.rmtree(self._staging, ignore_errors=True)
-
-
-def _append_file(source: BinaryIO, target: BinaryIO) -> None:
-    # Copied by the kernel (copy_file_range), not through a buffer in this process:
-    # the segments of a million-entry build hold 3 GB (0.24-0.85 CPU-s for 316 MB
-    # through a 4 MB buffer, 0.12-0.17 in the kernel). A file system that cannot
-    # (EXDEV, ENOSYS, EINVAL) gets the buffered copy.
-    target.flush()  # the kernel writes at the file's position: nothing may wait here
-    size = os.fstat(source.fileno()).st_size
-    copied = 0
-    try:
-        while copied < size:
-            step = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
-            if step == 0:
-                break
-            copied += step
-    except OSError as error:
-        if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-            raise
-    if copied < size:
-        source.seek(copied)
-        shutil.copyfileobj(source, target, 4 << 20)
 
 
 def _is_current(target: Path, graph: Path) -> bool:
