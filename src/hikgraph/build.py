@@ -409,9 +409,9 @@ def _finish(
     nt_dump = stream.dumps[0]
     store_path = None
     if loader is not None:
-        with bar(progress, None, "load the query store", "s") as waiting:
+        with bar(progress, None, "load the query store") as waiting:
             while not loader.wait(0.5):
-                waiting.update(0.5)
+                waiting.update()  # redraws the time spent
         try:
             # The dump's lines are distinct triples (the stream writes none twice).
             store_path = loader.commit(

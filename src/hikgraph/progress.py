@@ -17,9 +17,11 @@ def wanted(quiet: bool) -> bool:
 def bar(enabled: bool, total: int | None, description: str, unit: str = "it") -> tqdm[Any]:
     """Return a progress bar on stderr for *total* steps of *unit*; a disabled bar
     (every call a no-op) when not *enabled*. The bar is erased when closed, and only
-    appears for a stage that lasts over a second."""
+    appears for a stage that lasts over a second. With no *total* (a step whose
+    progress cannot be read, such as Oxigraph's bulk load), it shows the time spent."""
     return tqdm(
         total=total,
+        bar_format=None if total is not None else "{desc}: {elapsed}",
         desc=description,
         unit=unit,
         unit_scale=True,
