@@ -419,14 +419,12 @@ def test_no_store_writes_the_same_dumps_and_the_first_query_loads_the_store(
     summary = tmp_path / "summary.json"
     monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "cache"))
     env = dict(os.environ)
-    hikgraph = [sys.executable, "-m", "hikgraph"]
-    done = subprocess.run(
-        [*hikgraph, "build", "--out", str(out), "--no-store", "--json-summary", str(summary)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+
+    def hikgraph(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "hikgraph", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+    done = hikgraph("build", "--out", str(out), "--no-store", "--json-summary", str(summary))
     assert done.returncode == 0, done.stderr
     assert "note: the query store was not loaded (--no-store)" in done.stderr
     assert "network files are drawn from the query store" in done.stderr
@@ -444,13 +442,7 @@ def test_no_store_writes_the_same_dumps_and_the_first_query_loads_the_store(
 
     # The first query loads the store from the dumps and answers from it.
     count = "SELECT (COUNT(?a) AS ?n) WHERE { ?a a <http://schema.org/NewsArticle> }"
-    asked = subprocess.run(
-        [*hikgraph, "query", "--exports", str(out), "--format", "csv", count],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    asked = hikgraph("query", "--exports", str(out), "--format", "csv", count)
     assert asked.returncode == 0, asked.stderr
     assert asked.stderr.startswith(f"loading the query store from {out / 'hikgraph.nt'}")
     typed = f"<{RDF_TYPE}> <http://schema.org/NewsArticle> ."
@@ -458,11 +450,5 @@ def test_no_store_writes_the_same_dumps_and_the_first_query_loads_the_store(
     assert articles > 150
     assert asked.stdout.split() == ["n", str(articles)]
     assert (store / "oxigraph").is_dir()
-    again = subprocess.run(
-        [*hikgraph, "query", "--exports", str(out), "--format", "csv", count],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    again = hikgraph("query", "--exports", str(out), "--format", "csv", count)
     assert (again.returncode, again.stderr, again.stdout) == (0, "", asked.stdout)
