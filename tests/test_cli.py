@@ -88,6 +88,38 @@ def test_bad_source_exits_1_with_one_line_and_leaves_exports(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hikgraph-build-")]
 
 
+@pytest.mark.parametrize("store", ["--store", "--no-store"])
+def test_an_unusable_cache_folder_exits_1_with_one_line_and_leaves_exports(
+    tmp_path: Path, store: str
+) -> None:
+    out = tmp_path / "exports"
+    assert run_cli("build", str(SOURCE), "--out", str(out)).returncode == 0
+    before = snapshot(out)
+    not_a_folder = tmp_path / "cache-is-a-file"
+    not_a_folder.write_text("")
+    env = {**os.environ, "HIKGRAPH_CACHE_DIR": str(not_a_folder)}
+    result = run_cli("build", str(SOURCE), "--out", str(out), store, env=env)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("hikgraph: error: the classification cache cannot be opened")
+    assert "HIKGRAPH_CACHE_DIR" in result.stderr
+    assert snapshot(out) == before
+
+
+def test_a_query_with_an_unusable_cache_folder_exits_1_with_one_error_line(
+    tmp_path: Path,
+) -> None:
+    not_a_folder = tmp_path / "cache-is-a-file"
+    not_a_folder.write_text("")
+    env = {"HIKGRAPH_CACHE_DIR": str(not_a_folder)}
+    result = run_cli("query", "--name", "articles-per-year", "--format", "csv", env=env)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("hikgraph: error:")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"{not_a_folder}: cannot keep the query store there" in errors[0]
+    assert result.stdout == ""
+
+
 def test_missing_source_exits_1(tmp_path: Path) -> None:
     result = run_cli("build", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "out"))
     assert result.returncode == 1

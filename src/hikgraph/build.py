@@ -22,6 +22,7 @@ import json
 import os
 import resource
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -176,7 +177,14 @@ def build(
 
 
 def _classification_stream(workers: int | None) -> ClassificationStream:
-    return ClassificationStream(ClassificationCache(), workers or os.cpu_count() or 1)
+    try:
+        cache = ClassificationCache()
+    except (OSError, sqlite3.Error) as error:
+        raise BuildError(
+            f"the classification cache cannot be opened: {error} "
+            "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"
+        ) from None
+    return ClassificationStream(cache, workers or os.cpu_count() or 1)
 
 
 def _build(
@@ -214,6 +222,9 @@ def _build(
     timings.setdefault("classify", 0.0)
     loader: StoreLoader | None = None
     try:
+        # Made now, so that a cache folder it cannot write to fails the build at once;
+        # it starts loading once the dump is written.
+        loader = _store_loader(out_dir) if store else None
         stream = _stream_graph(
             planned,
             registry.countries,
@@ -239,8 +250,7 @@ def _build(
         facts = _Facts.of(planned, directories)
         # The workers are done: their memory goes back before the store loads.
         classifier.close()
-        if store:
-            loader = _store_loader(out_dir)
+        if loader is not None:
             loader.start(staging / stream.dumps[0].dump.filename)
         result = _finish(facts, stream, staging, out_dir, loader, validate, progress, lap)
     finally:

@@ -206,7 +206,14 @@ def ensure_store(exports_dir: Path | None = None) -> Path:
     target = store_dir(exports_dir)
     if _is_current(target, graph):
         return target / "oxigraph"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (target.parent / f"{target.name}.lock").touch()
+    except OSError as error:
+        raise StoreError(
+            f"{target.parent}: cannot keep the query store there ({error.strerror}); "
+            "set HIKGRAPH_CACHE_DIR to a writable folder"
+        ) from None
     with _locked(target.parent / f"{target.name}.lock"):
         if _is_current(target, graph):  # another process built it while we waited
             return target / "oxigraph"
