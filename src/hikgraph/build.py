@@ -34,7 +34,7 @@ from pyoxigraph import Triple
 
 from hikgraph import export
 from hikgraph.classify_stream import BuildWorkerError, ClassificationCache, ClassificationStream
-from hikgraph.directory import Directory, Metadata, ParseWarning, read_directory
+from hikgraph.directory import Directory, ParseWarning, read_directory
 from hikgraph.enrich import Plan, plan
 from hikgraph.graph_chunks import ChunkJob, make_chunk, share_entries
 from hikgraph.model import (
@@ -247,12 +247,14 @@ def _build(
             timings["classify"] += shift
             timings["triples"] -= shift
             peak_rss["classify"] = peak_rss["triples"]
-        facts = _Facts.of(planned, directories)
+        source_iris = [source_iri(d.source) for d in directories]
         # The workers are done: their memory goes back before the store loads.
         classifier.close()
         if loader is not None:
             loader.start(staging / stream.dumps[0].dump.filename)
-        result = _finish(facts, stream, staging, out_dir, loader, validate, progress, lap)
+        result = _finish(
+            planned, stream, source_iris, staging, out_dir, loader, validate, progress, lap
+        )
     finally:
         if loader is not None:
             loader.abort()
@@ -262,11 +264,11 @@ def _build(
     return BuildResult(
         out_dir=out_dir,
         files=result,
-        entries=facts.entries,
-        months=facts.months,
-        outlets=facts.outlets,
+        entries=len(planned.entries),
+        months=len(planned.months),
+        outlets=len({e.outlet.slug for e in planned.entries if e.outlet is not None}),
         triples=stream.counts.triples,
-        unreviewed=facts.unreviewed,
+        unreviewed=planned.unreviewed,
         warnings=warnings,
         timings=timings,
         peak_rss=peak_rss,
@@ -275,32 +277,6 @@ def _build(
         reused=classifier.reused,
         processes=processes,
     )
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """What the end of a build needs of its planned entries."""
-
-    entries: int
-    months: int
-    outlets: int  # distinct outlets with an entry
-    unreviewed: tuple[Outlet, ...]
-    metadata: Metadata
-    directory_iri: str
-    source_iris: list[str]
-
-    @classmethod
-    def of(cls, planned: Plan, directories: list[Directory]) -> _Facts:
-        """Return the facts of *planned*, read from *directories*."""
-        return cls(
-            entries=len(planned.entries),
-            months=len(planned.months),
-            outlets=len({e.outlet.slug for e in planned.entries if e.outlet is not None}),
-            unreviewed=planned.unreviewed,
-            metadata=planned.directory.metadata,
-            directory_iri=directory_iri(planned.directory),
-            source_iris=[source_iri(d.source) for d in directories],
-        )
 
 
 @dataclass
@@ -387,8 +363,9 @@ def _stream_graph(
 
 
 def _finish(
-    facts: _Facts,
+    planned: Plan,
     stream: _Stream,
+    source_iris: list[str],
     staging: Path,
     out_dir: Path,
     loader: StoreLoader | None,
@@ -439,7 +416,7 @@ def _finish(
             "`hikgraph serve` on these exports loads it"
         )
     stale: list[str] = []
-    if store_path is not None and facts.entries <= NETWORK_MAX_ENTRIES:
+    if store_path is not None and len(planned.entries) <= NETWORK_MAX_ENTRIES:
         contents = _network_files(store_path, nt_dump.sha256, out_dir)
         lap("network")
     else:
@@ -448,7 +425,7 @@ def _finish(
         contents = {}
         stale = [*NETWORK_FILES, MANIFEST]
         stream.notes.append(
-            f"{facts.entries} entries: the network files are not drawn past "
+            f"{len(planned.entries)} entries: the network files are not drawn past "
             f"{NETWORK_MAX_ENTRIES} entries (run `hikgraph viz` to draw them)"
             if store_path is not None
             else "the network files are drawn from the query store, so they were not drawn "
@@ -460,22 +437,22 @@ def _finish(
     jsonld_note = (
         None
         if not stream.sampled
-        else f"A sample: {facts.entries} entries in all, this file holds an even "
+        else f"A sample: {len(planned.entries)} entries in all, this file holds an even "
         "sample of them with every other resource; the N-Triples and Turtle dumps hold all."
     )
-    meta = facts.metadata
+    meta = planned.directory.metadata
     void = export.void_triples(
         stream.counts,
         [*stream.dumps, export.describe_dump(jsonld_dump, jsonld, jsonld_note)],
         title=f"hikgraph: {meta.title}",
         description=(
-            f"The {facts.entries} entries of IPVM's '{meta.title}' (news coverage of "
+            f"The {len(planned.entries)} entries of IPVM's '{meta.title}' (news coverage of "
             "Hikvision by outlet and month), with their outlets, the countries and topics of "
             "each headline and IPVM's own reports, as linked data."
         ),
         published=meta.published,
-        source_iris=facts.source_iris,
-        directory_iri=facts.directory_iri,
+        source_iris=source_iris,
+        directory_iri=directory_iri(planned.directory),
     )
     contents.update(
         {
