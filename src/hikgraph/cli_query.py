@@ -61,11 +61,10 @@ def _engine(engine: str, endpoint: str | None, exports_dir: Path | None) -> Any:
 def _announce_store_load(chosen: Any) -> None:
     # The embedded store is loaded on first use after a build that did not load it
     # (--no-store) or after the exports changed: a minute at a million entries.
-    from hikgraph.paths import default_exports_dir
-    from hikgraph.store import GRAPH_FILE, store_is_current
+    from hikgraph.store import graph_to_load
 
-    graph = (chosen.exports_dir or default_exports_dir()) / GRAPH_FILE
-    if chosen.name == "oxigraph" and graph.is_file() and not store_is_current(chosen.exports_dir):
+    graph = graph_to_load(chosen.exports_dir) if chosen.name == "oxigraph" else None
+    if graph is not None:
         size = graph.stat().st_size / 1e6
         click.echo(f"loading the query store from {graph} ({size:,.0f} MB)…", err=True)
 

@@ -236,13 +236,16 @@ def ensure_store(exports_dir: Path | None = None) -> Path:
     return target / "oxigraph"
 
 
-def store_is_current(exports_dir: Path | None = None) -> bool:
-    """Return whether the store of *exports_dir* holds its ``hikgraph.nt`` as it is now,
-    so that :func:`ensure_store` need not load it (False also when there is no graph)."""
+def graph_to_load(exports_dir: Path | None = None) -> Path | None:
+    """Return the ``hikgraph.nt`` of *exports_dir* when :func:`ensure_store` would have
+    to load it (the store does not hold it as it is now); None when the store is
+    current or there is no graph (``ensure_store`` then says so)."""
     from hikgraph.paths import default_exports_dir
 
     graph = (exports_dir or default_exports_dir()) / GRAPH_FILE
-    return graph.is_file() and _is_current(store_dir(exports_dir), graph)
+    if not graph.is_file() or _is_current(store_dir(exports_dir), graph):
+        return None
+    return graph
 
 
 def _install(
