@@ -84,7 +84,8 @@ _NAMES_SHOWN = 10
 Example:
     hikgraph build
     hikgraph build later-edition.txt --out /tmp/hikgraph-exports --strict
-    hikgraph build big.txt --out /tmp/big --no-store   # then: hikgraph push --exports /tmp/big"""
+    hikgraph build big.txt --out /tmp/big --no-store
+    hikgraph push --endpoint http://127.0.0.1:8890/sparql-graph-crud-auth --exports /tmp/big"""
 )
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
