@@ -106,6 +106,24 @@ def test_an_unusable_cache_folder_exits_1_with_one_line_and_leaves_exports(
     assert snapshot(out) == before
 
 
+def test_a_store_allocator_that_is_not_there_exits_1_with_one_line_and_leaves_exports(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "exports"
+    assert run_cli("build", str(SOURCE), "--out", str(out)).returncode == 0
+    before = snapshot(out)
+    missing = tmp_path / "libnothing.so"
+    env = {**os.environ, "HIKGRAPH_STORE_ALLOCATOR": str(missing)}
+    result = run_cli("build", str(SOURCE), "--out", str(out), env=env)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"hikgraph: error: the query store cannot be made: HIKGRAPH_STORE_ALLOCATOR={missing}: "
+        "no such file (a shared library, or 'system'); nothing written\n"
+    )
+    assert snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hikgraph-build-")]
+
+
 def test_a_query_with_an_unusable_cache_folder_exits_1_with_one_error_line(
     tmp_path: Path,
 ) -> None:

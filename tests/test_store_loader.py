@@ -5,13 +5,25 @@ when the build is abandoned or the file does not parse."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pyoxigraph import Store
 
-from hikgraph.store import MARKER_FILE, StoreError, StoreLoader, store_dir
+from hikgraph.store import (
+    ALLOCATOR_VARIABLE,
+    MARKER_FILE,
+    PIECE_TRIPLES,
+    StoreError,
+    StoreLoader,
+    load_pieces,
+    loader_environment,
+    store_dir,
+)
 
 EX = "https://example.org/"
 
@@ -48,15 +60,22 @@ def _assert_no_store_left(exports: Path) -> None:
     assert not list(target.parent.glob(f"{target.name}.new-*"))
 
 
-@pytest.mark.parametrize("counted", [True, False], ids=["count-given", "count-from-store"])
+@pytest.mark.parametrize(
+    ("counted", "piece"),
+    [(True, PIECE_TRIPLES), (False, PIECE_TRIPLES), (True, 700), (False, 700)],
+    ids=["count-given", "count-from-store", "in-pieces", "in-pieces-lines-counted"],
+)
 def test_every_triple_of_the_dump_is_loaded_and_the_store_put_in_place(
-    tmp_path: Path, cache: Path, counted: bool
+    tmp_path: Path, cache: Path, counted: bool, piece: int
 ) -> None:
-    loader, exports = _loader(tmp_path)
+    # 700 lines a piece: nine pieces, loaded two at a time into one store.
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    loader = StoreLoader(exports, piece_triples=piece)
     graph = _dump(tmp_path, _lines(0, 3000))
-    loader.start(graph)
+    loader.start(graph, 6000 if counted else None)
     digest = hashlib.sha256(graph.read_bytes()).hexdigest()
-    path = loader.commit(graph, digest, 6000 if counted else None)
+    path = loader.commit(graph, digest)
     assert path == store_dir(exports) / "oxigraph"
     store = Store.read_only(str(path))
     assert len(store) == 6000
@@ -80,12 +99,15 @@ def test_an_abandoned_load_leaves_no_store_behind(
     _assert_no_store_left(exports)
 
 
+@pytest.mark.parametrize("piece", [PIECE_TRIPLES, 50], ids=["whole", "last-of-many-pieces"])
 def test_a_file_that_does_not_parse_fails_the_commit_with_a_store_error(
-    tmp_path: Path, cache: Path
+    tmp_path: Path, cache: Path, piece: int
 ) -> None:
-    loader, exports = _loader(tmp_path)
-    bad = _dump(tmp_path, _lines(0, 10) + b"<https://example.org/s> <https://example.org/p> .\n")
-    loader.start(bad)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    loader = StoreLoader(exports, piece_triples=piece)
+    bad = _dump(tmp_path, _lines(0, 500) + b"<https://example.org/s> <https://example.org/p> .\n")
+    loader.start(bad, 1001)
     with pytest.raises(StoreError, match="could not load the graph"):
         loader.commit(bad, hashlib.sha256(bad.read_bytes()).hexdigest())
     loader.abort()
@@ -102,4 +124,63 @@ def test_commit_needs_a_start_and_start_comes_once(tmp_path: Path, cache: Path) 
         loader.start(graph)
     assert loader.wait()
     loader.abort()
+    _assert_no_store_left(exports)
+
+
+@pytest.mark.parametrize("piece", [1, 7, 100, 5000])
+def test_the_pieces_of_a_load_are_whole_lines_that_cover_the_file_in_order(
+    tmp_path: Path, piece: int
+) -> None:
+    content = _lines(0, 500)  # lines of different lengths
+    graph = _dump(tmp_path, content)
+    pieces = load_pieces(graph, 1000, piece)
+    assert pieces[0][0] == 0
+    assert pieces[-1][1] == len(content)
+    assert all(stop == start for (_, stop), (start, _) in itertools.pairwise(pieces))
+    lines = [content[start:stop].count(b"\n") for start, stop in pieces]
+    assert all(content[stop - 1 : stop] == b"\n" for _, stop in pieces)  # whole lines
+    assert sum(lines) == 1000
+    assert len(pieces) <= -(-1000 // piece)  # cuts that fall in one line are one
+    assert max(lines) <= piece * 1.2 + 1  # as even as the lines' lengths allow
+
+
+def _libraries_mapped(env: dict[str, str]) -> str:
+    # What a Python started with *env* (as the loader's process is) has mapped.
+    program = "print(open('/proc/self/maps').read())"
+    return subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD is Linux's")
+def test_the_loader_runs_with_jemalloc_from_the_system(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # .ci/run installs Debian's libjemalloc2, so CI runs this and the loader uses it.
+    monkeypatch.delenv(ALLOCATOR_VARIABLE, raising=False)
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    env = loader_environment()
+    assert "jemalloc" in env["LD_PRELOAD"]
+    assert "libjemalloc.so" in _libraries_mapped(env)
+
+
+def test_system_leaves_the_loader_with_the_c_librarys_allocator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ALLOCATOR_VARIABLE, "system")
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    env = loader_environment()
+    assert "LD_PRELOAD" not in env
+    if sys.platform.startswith("linux"):
+        assert "jemalloc" not in _libraries_mapped(env)
+
+
+def test_an_allocator_that_is_not_there_fails_the_loader_at_once_and_leaves_nothing(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ALLOCATOR_VARIABLE, str(tmp_path / "libnothing.so"))
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    with pytest.raises(StoreError, match=r"libnothing\.so: no such file"):
+        StoreLoader(exports)
     _assert_no_store_left(exports)

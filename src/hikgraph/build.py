@@ -251,7 +251,8 @@ def _build(
         # The workers are done: their memory goes back before the store loads.
         classifier.close()
         if loader is not None:
-            loader.start(staging / stream.dumps[0].dump.filename)
+            # The dump's lines are distinct triples (the stream writes none twice).
+            loader.start(staging / stream.dumps[0].dump.filename, stream.counts.triples)
         result = _finish(
             planned, stream, source_iris, staging, out_dir, loader, validate, progress, lap
         )
@@ -400,10 +401,7 @@ def _finish(
             while not loader.wait(0.5):
                 waiting.update()  # redraws the time spent
         try:
-            # The dump's lines are distinct triples (the stream writes none twice).
-            store_path = loader.commit(
-                staging / nt_dump.dump.filename, nt_dump.sha256, stream.counts.triples
-            )
+            store_path = loader.commit(staging / nt_dump.dump.filename, nt_dump.sha256)
         except (StoreError, OSError) as error:
             raise BuildError(
                 f"the query store could not be loaded: {error} "
@@ -497,7 +495,9 @@ def _store_loader(out_dir: Path) -> StoreLoader:
     # and the network files are drawn from it.
     try:
         return StoreLoader(out_dir)
-    except (StoreError, OSError) as error:
+    except StoreError as error:
+        raise BuildError(f"the query store cannot be made: {error}; nothing written") from None
+    except OSError as error:
         raise BuildError(
             f"the query store cannot be made: {error} "
             "(set HIKGRAPH_CACHE_DIR to a writable folder); nothing written"

@@ -26,7 +26,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,22 +271,31 @@ def _install(
         shutil.rmtree(old, ignore_errors=True)
 
 
-#: What the loader's process runs: one bulk load of an N-Triples file into a new store.
+#: What the loader's process runs: a bulk load of an N-Triples file into a new store.
 _LOAD_PROGRAM = (
     "import sys; from hikgraph.store import load_process; sys.exit(load_process(sys.argv[1:]))"
 )
+#: Oxigraph's bulk loader encodes and sorts up to a million triples at a time, each
+#: lot in one thread: a load is cut into pieces of fewer triples than that, loaded
+#: :data:`LOAD_THREADS` at a time, so no lot is left to sort alone at the end.
+PIECE_TRIPLES = 900_000
+#: Pieces loaded at once: each holds up to ~0.6 GB while it is sorted.
+LOAD_THREADS = 2
 
 
 def load_process(argv: list[str]) -> int:
-    """Bulk-load the N-Triples file ``argv[1]`` into a new Oxigraph store at ``argv[0]``:
-    the :class:`StoreLoader`'s process. Returns the exit status; on failure the cause
-    is one line on stderr."""
-    store_path, ntriples = argv
+    """Bulk-load the N-Triples file ``argv[1]``, of ``argv[2]`` lines (``-``: count
+    them), into a new Oxigraph store at ``argv[0]``, in pieces of fewer than
+    ``argv[3]`` lines: the :class:`StoreLoader`'s process. Returns the exit status; on
+    failure the cause is one line on stderr."""
+    store_path, ntriples, lines, piece_lines = argv
     try:
         store = Store(store_path)
-        # lenient: the build's own writer made these lines from checked terms, so
-        # Oxigraph need not check each IRI again (~15% of its load time).
-        store.bulk_load(path=ntriples, format=RdfFormat.N_TRIPLES, lenient=True)
+        count = _count_lines(Path(ntriples)) if lines == "-" else int(lines)
+        pieces = load_pieces(Path(ntriples), count, int(piece_lines))
+        with ThreadPoolExecutor(LOAD_THREADS) as pool:
+            for _ in pool.map(lambda piece: _load_piece(store, Path(ntriples), *piece), pieces):
+                pass
         store.flush()
     except (OSError, SyntaxError, ValueError) as error:
         print(str(error).replace("\n", " "), file=sys.stderr)
@@ -292,23 +303,132 @@ def load_process(argv: list[str]) -> int:
     return 0
 
 
+def load_pieces(
+    ntriples: Path, lines: int, piece_lines: int = PIECE_TRIPLES
+) -> list[tuple[int, int]]:
+    """Return the (start, stop) byte ranges that cut the N-Triples file *ntriples*, of
+    *lines* lines, into pieces of whole lines, in order, each of about *piece_lines*
+    lines or fewer (as near as the lengths of its lines allow)."""
+    size = ntriples.stat().st_size
+    count = max(1, -(-lines // piece_lines))
+    cuts = [0]
+    with ntriples.open("rb") as handle:
+        for piece in range(1, count):
+            handle.seek(max(size * piece // count, cuts[-1]))
+            handle.readline()  # to the start of the next line
+            cuts.append(min(handle.tell(), size))
+    cuts.append(size)
+    return [(start, stop) for start, stop in itertools.pairwise(cuts) if stop > start]
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _load_piece(store: Store, ntriples: Path, start: int, stop: int) -> None:
+    # The piece reaches Oxigraph through a pipe it reads as a file, so it parses it
+    # without the GIL; a thread copies the bytes into the pipe in the kernel.
+    read_end, write_end = os.pipe()
+    failed: list[OSError] = []
+
+    def feed() -> None:
+        try:
+            with ntriples.open("rb") as source:
+                offset = start
+                while offset < stop:
+                    size = min(stop - offset, 1 << 20)
+                    sent = os.sendfile(write_end, source.fileno(), offset, size)
+                    if sent == 0:
+                        raise OSError(f"{ntriples}: ends before byte {stop}")
+                    offset += sent
+        except BrokenPipeError:
+            pass  # the load stopped reading: it failed, and says why
+        except OSError as error:
+            failed.append(error)
+        finally:
+            os.close(write_end)
+
+    feeder = threading.Thread(target=feed, name="store-feeder", daemon=True)
+    feeder.start()
+    try:
+        # lenient: the build's own writer made these lines from checked terms, so
+        # Oxigraph need not check each IRI again (~15% of its load time).
+        store.bulk_load(path=f"/dev/fd/{read_end}", format=RdfFormat.N_TRIPLES, lenient=True)
+    finally:
+        os.close(read_end)  # a feeder still writing gets EPIPE and stops
+        feeder.join()
+    if failed:
+        raise failed[0]
+
+
+#: Names the allocator the store loader's process runs with: a shared library's path,
+#: or ``system`` for the C library's own (:func:`loader_allocator`).
+ALLOCATOR_VARIABLE = "HIKGRAPH_STORE_ALLOCATOR"
+
+
+def loader_allocator() -> str | None:
+    """Return the shared library preloaded as the memory allocator of the store
+    loader's process, or None for the C library's own.
+
+    Oxigraph's bulk load allocates and frees gigabytes of small terms and sorted keys;
+    with jemalloc (Debian/Ubuntu: ``apt install libjemalloc2``) it ran about a fifth
+    faster at a million entries and held ~0.4 GB less than with glibc's allocator
+    (docs/benchmarks.md). It is used when the system has it (Linux); the variable
+    ``HIKGRAPH_STORE_ALLOCATOR`` names another library, or ``system`` for none.
+    Raises :class:`StoreError` when the variable names a file that is not there.
+    """
+    chosen = os.environ.get(ALLOCATOR_VARIABLE, "").strip()
+    if chosen == "system":
+        return None
+    if chosen:
+        if not Path(chosen).is_file():
+            raise StoreError(
+                f"{ALLOCATOR_VARIABLE}={chosen}: no such file (a shared library, or 'system')"
+            )
+        return chosen
+    if not sys.platform.startswith("linux"):
+        return None
+    from ctypes.util import find_library
+
+    return find_library("jemalloc")  # its soname, which the dynamic loader finds
+
+
+def loader_environment() -> dict[str, str]:
+    """Return the environment of the store loader's process: this one's, with this
+    package importable and the allocator of :func:`loader_allocator` preloaded."""
+    package_root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    allocator = loader_allocator()
+    if allocator is not None:
+        env["LD_PRELOAD"] = " ".join(filter(None, [allocator, env.get("LD_PRELOAD")]))
+    return env
+
+
 class StoreLoader:
     """Loads the build's finished N-Triples dump into a new query store in a process of
     its own, while the build goes on (it writes the JSON-LD sample and checks it).
 
-    :meth:`start` begins one bulk load of the whole file; :meth:`commit` waits for it
+    :meth:`start` begins the bulk load of the whole file; :meth:`commit` waits for it
     and puts the store in place of the old one for *exports_dir*; :meth:`abort` stops
-    it and throws it away. One load of the whole dump, after it is written, costs far
-    less than loading it piece by piece while it is written: each load's sorted files
-    must be merged with what the store holds (at a million entries 56 s and 99 CPU-s
-    at once, 64-69 s and 116-125 CPU-s in 6-42 pieces), and the pieces competed with
-    the workers for the CPU. Its own process, started fresh, holds only Oxigraph's
-    ~2 GB (at a million entries), not the build's records besides. Raises
-    :class:`StoreError` from :meth:`commit`.
+    it and throws it away. The load starts once the dump is written: loading it while
+    it was written, in the pieces the stream made, cost more (at a million entries
+    64-69 s and 116-125 CPU-s in 6-42 pieces against 56 s and 99 CPU-s at once) and
+    competed with the workers for the CPU. It loads pieces of *piece_triples* lines,
+    :data:`LOAD_THREADS` at once, each one lot of Oxigraph's bulk loader, so that
+    no lot is sorted alone at the end (at 100k entries 1.45M triples made a lot of a
+    million and one of 450k). Its own process, started fresh with the allocator of
+    :func:`loader_allocator`, holds only Oxigraph's memory (~2 GB at a million
+    entries), not the build's records besides. Raises :class:`StoreError` from
+    :meth:`commit`, or at once when the allocator named is not there.
     """
 
-    def __init__(self, exports_dir: Path) -> None:
+    def __init__(self, exports_dir: Path, *, piece_triples: int = PIECE_TRIPLES) -> None:
         self._exports_dir = exports_dir
+        self._piece_triples = piece_triples
+        self._triples: int | None = None
+        self._environment = loader_environment()  # a bad allocator fails now, not later
         self._target = store_dir(exports_dir)
         self._target.parent.mkdir(parents=True, exist_ok=True)
         self._staging = Path(
@@ -317,14 +437,14 @@ class StoreLoader:
         self._process: subprocess.Popen[bytes] | None = None
         self._committed = False
 
-    def start(self, ntriples: Path) -> None:
+    def start(self, ntriples: Path, triples: int | None = None) -> None:
         """Begin loading the N-Triples file *ntriples* (it must not change until
-        :meth:`commit` or :meth:`abort` returns)."""
+        :meth:`commit` or :meth:`abort` returns), which holds *triples* distinct
+        triples, one a line (None: unknown; the store counts them at commit, a scan of
+        3 s at a million entries)."""
         if self._process is not None:
             raise StoreError("the store loader was started already")
-        package_root = str(Path(__file__).resolve().parents[1])
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, path]))}
+        self._triples = triples
         # Its messages go to a file, not a pipe nobody reads while it runs.
         with (self._staging / "load.log").open("wb") as log:
             self._process = subprocess.Popen(
@@ -334,11 +454,13 @@ class StoreLoader:
                     _LOAD_PROGRAM,
                     str(self._staging / "oxigraph"),
                     str(ntriples),
+                    "-" if triples is None else str(triples),
+                    str(self._piece_triples),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
-                env=env,
+                env=self._environment,
             )
 
     @property
@@ -354,11 +476,10 @@ class StoreLoader:
                 self._process.wait(seconds)
         return not self.loading
 
-    def commit(self, graph: Path, sha256: str, triples: int | None = None) -> Path:
+    def commit(self, graph: Path, sha256: str) -> Path:
         """Wait for the load to end and make this the store of *exports_dir*'s
         ``hikgraph.nt``, whose bytes are *graph* (about to be moved there) with
-        *sha256* and *triples* distinct triples (counted in the store when None: a
-        scan of it, 3 s at a million entries). Returns the store's path."""
+        *sha256*. Returns the store's path."""
         if self._process is None:
             raise StoreError("the store loader was not started")
         status = self._process.wait()
@@ -366,6 +487,7 @@ class StoreLoader:
             log = (self._staging / "load.log").read_text("utf-8", "replace")
             lines = log.strip().splitlines() or [f"exit status {status}"]
             raise StoreError(f"the query store could not load the graph: {lines[-1]}")
+        triples = self._triples
         if triples is None:
             store = Store.read_only(str(self._staging / "oxigraph"))
             triples = len(store)
