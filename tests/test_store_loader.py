@@ -17,6 +17,7 @@ from pyoxigraph import Store
 from hikgraph.store import (
     ALLOCATOR_VARIABLE,
     MARKER_FILE,
+    MAX_PIECES,
     PIECE_TRIPLES,
     StoreError,
     StoreLoader,
@@ -62,13 +63,13 @@ def _assert_no_store_left(exports: Path) -> None:
 
 @pytest.mark.parametrize(
     ("counted", "piece"),
-    [(True, PIECE_TRIPLES), (False, PIECE_TRIPLES), (True, 700), (False, 700)],
+    [(True, PIECE_TRIPLES), (False, PIECE_TRIPLES), (True, 1600), (False, 1600)],
     ids=["count-given", "count-from-store", "in-pieces", "in-pieces-lines-counted"],
 )
 def test_every_triple_of_the_dump_is_loaded_and_the_store_put_in_place(
     tmp_path: Path, cache: Path, counted: bool, piece: int
 ) -> None:
-    # 700 lines a piece: nine pieces, loaded two at a time into one store.
+    # 1600 lines a piece: four pieces, loaded two at a time into one store.
     exports = tmp_path / "exports"
     exports.mkdir()
     loader = StoreLoader(exports, piece_triples=piece)
@@ -99,7 +100,7 @@ def test_an_abandoned_load_leaves_no_store_behind(
     _assert_no_store_left(exports)
 
 
-@pytest.mark.parametrize("piece", [PIECE_TRIPLES, 50], ids=["whole", "last-of-many-pieces"])
+@pytest.mark.parametrize("piece", [PIECE_TRIPLES, 300], ids=["whole", "last-of-four-pieces"])
 def test_a_file_that_does_not_parse_fails_the_commit_with_a_store_error(
     tmp_path: Path, cache: Path, piece: int
 ) -> None:
@@ -127,21 +128,27 @@ def test_commit_needs_a_start_and_start_comes_once(tmp_path: Path, cache: Path) 
     _assert_no_store_left(exports)
 
 
-@pytest.mark.parametrize("piece", [1, 7, 100, 5000])
+@pytest.mark.parametrize(("piece", "pieces"), [(250, 4), (300, 4), (500, 2), (1000, 1), (5000, 1)])
 def test_the_pieces_of_a_load_are_whole_lines_that_cover_the_file_in_order(
-    tmp_path: Path, piece: int
+    tmp_path: Path, piece: int, pieces: int
 ) -> None:
-    content = _lines(0, 500)  # lines of different lengths
+    content = _lines(0, 500)  # 1000 lines of different lengths
     graph = _dump(tmp_path, content)
-    pieces = load_pieces(graph, 1000, piece)
-    assert pieces[0][0] == 0
-    assert pieces[-1][1] == len(content)
-    assert all(stop == start for (_, stop), (start, _) in itertools.pairwise(pieces))
-    lines = [content[start:stop].count(b"\n") for start, stop in pieces]
-    assert all(content[stop - 1 : stop] == b"\n" for _, stop in pieces)  # whole lines
+    ranges = load_pieces(graph, 1000, piece)
+    assert len(ranges) == pieces  # an even number, or one
+    assert ranges[0][0] == 0
+    assert ranges[-1][1] == len(content)
+    assert all(stop == start for (_, stop), (start, _) in itertools.pairwise(ranges))
+    assert all(content[stop - 1 : stop] == b"\n" for _, stop in ranges)  # whole lines
+    lines = [content[start:stop].count(b"\n") for start, stop in ranges]
     assert sum(lines) == 1000
-    assert len(pieces) <= -(-1000 // piece)  # cuts that fall in one line are one
-    assert max(lines) <= piece * 1.2 + 1  # as even as the lines' lengths allow
+    assert max(lines) <= 1000 / pieces * 1.1  # as even as the lines' lengths allow
+
+
+def test_a_load_of_more_than_max_pieces_is_loaded_whole(tmp_path: Path) -> None:
+    graph = _dump(tmp_path, _lines(0, 500))
+    assert load_pieces(graph, 1000, -(-1000 // MAX_PIECES)) != [(0, graph.stat().st_size)]
+    assert load_pieces(graph, 1000, 1000 // MAX_PIECES - 1) == [(0, graph.stat().st_size)]
 
 
 def _libraries_mapped(env: dict[str, str]) -> str:
