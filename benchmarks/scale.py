@@ -453,8 +453,23 @@ def machine() -> list[tuple[str, str]]:
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("libraries", ", ".join(f"{n} {version(n)}" for n in ("pyoxigraph", "rdflib", "pyshacl"))),
         ("hikgraph", _code_version()),
+        ("store loader's allocator", _loader_allocator()),
         ("load average at start (1, 5, 15 min)", load),
     ]
+
+
+def _loader_allocator() -> str:
+    # The allocator the build's store loader runs with (hikgraph.store.loader_allocator),
+    # where the code measured has one.
+    try:
+        from hikgraph.store import StoreError, loader_allocator
+    except ImportError:
+        return "the C library's (this hikgraph chooses none)"
+    try:
+        chosen = loader_allocator()
+    except StoreError as error:  # the variable names a file that is not there
+        return f"unknown ({error})"
+    return chosen or "the C library's"
 
 
 def code_digest() -> str:
