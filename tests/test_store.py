@@ -58,6 +58,32 @@ def test_store_lives_in_the_cache_folder_outside_the_exports(exports: Path) -> N
     assert marker["sha256"] == hashlib.sha256((exports / "hikgraph.nt").read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize(
+    ("line", "cause"),
+    [
+        ("<https://example.org/s> <https://example.org/p> .", "line 3"),
+        ("<https://example.org/s> <https://example.org/p> <https://example.org/a b> .", "IRI"),
+    ],
+    ids=["no-object", "iri-with-a-space"],
+)
+def test_a_graph_that_does_not_parse_is_named_with_its_line_and_no_store_is_made(
+    exports: Path, line: str, cause: str
+) -> None:
+    # Checked whole (a file put there by hand is not the build's), so Oxigraph names
+    # the bad line by its number in the file, and a bad IRI is refused.
+    graph = exports / "hikgraph.nt"
+    good = graph.read_text(encoding="utf-8").splitlines()[:2]
+    graph.write_text("\n".join([*good, line]) + "\n", encoding="utf-8")
+    with pytest.raises(StoreError) as raised:
+        ensure_store(exports)
+    message = str(raised.value)
+    assert message.startswith(f"{graph}: Parser error at line 3")
+    assert cause in message and "\n" not in message
+    target = store_dir(exports)
+    assert not target.exists()
+    assert not list(target.parent.glob(f"{target.name}.new-*"))
+
+
 def test_store_is_rebuilt_only_when_the_exports_change(exports: Path) -> None:
     path = ensure_store(exports)
     sentinel = path.parent / "sentinel"

@@ -223,15 +223,32 @@ def ensure_store(exports_dir: Path | None = None) -> Path:
         stat = graph.stat()
         staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.new-", dir=target.parent))
         try:
-            store = Store(str(staging / "oxigraph"))
+            # In a process of its own, as the build loads its store: with the faster
+            # allocator, and its memory given back when it ends (a server that loads
+            # the store on its first query does not keep Oxigraph's ~2 GB). Whole and
+            # checked: the file may not be the build's, and a bad line is named by
+            # its number in the file.
+            process = _start_load(
+                staging / "oxigraph",
+                graph,
+                staging / "load.log",
+                loader_environment(),
+                lines=None,
+                piece_lines=0,
+                lenient=False,
+            )
             try:
-                store.bulk_load(path=str(graph), format=RdfFormat.N_TRIPLES)
-                store.flush()
-                triples = len(store)
-            except SyntaxError as error:
-                raise StoreError(f"{graph}: {error}") from None
+                status = process.wait()
             finally:
-                del store  # closes RocksDB before the folder moves
+                if process.poll() is None:  # interrupted: no load left running
+                    process.kill()
+                    process.wait()
+            if status != 0:
+                raise StoreError(f"{graph}: {_load_failure(staging / 'load.log', status)}")
+            store = Store.read_only(str(staging / "oxigraph"))
+            triples = len(store)
+            del store  # closes RocksDB before the folder moves
+            (staging / "load.log").unlink()
             _install(staging, target, graph, digest, stat, triples)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -291,22 +308,66 @@ MAX_PIECES = 4
 
 def load_process(argv: list[str]) -> int:
     """Bulk-load the N-Triples file ``argv[1]``, of ``argv[2]`` lines (``-``: count
-    them), into a new Oxigraph store at ``argv[0]``, in pieces of fewer than
-    ``argv[3]`` lines: the :class:`StoreLoader`'s process. Returns the exit status; on
-    failure the cause is one line on stderr."""
-    store_path, ntriples, lines, piece_lines = argv
+    them), into a new Oxigraph store at ``argv[0]``, in pieces of about ``argv[3]``
+    lines (:func:`load_pieces`; ``0``: whole), checking every term unless ``argv[4]``
+    is ``lenient``: the process of :class:`StoreLoader` and :func:`ensure_store`.
+    Returns the exit status; on failure the cause is one line on stderr."""
+    store_path, ntriples, lines, piece_lines, mode = argv
+    graph = Path(ntriples)
     try:
         store = Store(store_path)
-        count = _count_lines(Path(ntriples)) if lines == "-" else int(lines)
-        pieces = load_pieces(Path(ntriples), count, int(piece_lines))
+        if piece_lines == "0":
+            pieces = [(0, graph.stat().st_size)]
+        else:
+            count = _count_lines(graph) if lines == "-" else int(lines)
+            pieces = load_pieces(graph, count, int(piece_lines))
+        lenient = mode == "lenient"
         with ThreadPoolExecutor(LOAD_THREADS) as pool:
-            for _ in pool.map(lambda piece: _load_piece(store, Path(ntriples), *piece), pieces):
-                pass
+            loads = [pool.submit(_load_piece, store, graph, a, b, lenient) for a, b in pieces]
+            for load in loads:
+                load.result()  # raises what the piece's load raised
         store.flush()
     except (OSError, SyntaxError, ValueError) as error:
         print(str(error).replace("\n", " "), file=sys.stderr)
         return 1
     return 0
+
+
+def _start_load(
+    store_path: Path,
+    ntriples: Path,
+    log: Path,
+    environment: dict[str, str],
+    *,
+    lines: int | None,
+    piece_lines: int,
+    lenient: bool,
+) -> subprocess.Popen[bytes]:
+    # A fresh process runs load_process; its messages go to *log*, not to a pipe
+    # nobody reads while it runs.
+    with log.open("wb") as messages:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _LOAD_PROGRAM,
+                str(store_path),
+                str(ntriples),
+                "-" if lines is None else str(lines),
+                str(piece_lines),
+                "lenient" if lenient else "strict",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=messages,
+            env=environment,
+        )
+
+
+def _load_failure(log: Path, status: int) -> str:
+    # The cause a failed load gave: the last line of its messages.
+    lines = log.read_text("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else f"exit status {status}"
 
 
 def load_pieces(
@@ -337,7 +398,7 @@ def _count_lines(path: Path) -> int:
         return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
 
 
-def _load_piece(store: Store, ntriples: Path, start: int, stop: int) -> None:
+def _load_piece(store: Store, ntriples: Path, start: int, stop: int, lenient: bool) -> None:
     # The piece reaches Oxigraph through a pipe it reads as a file, so it parses it
     # without the GIL; a thread copies the bytes into the pipe in the kernel.
     read_end, write_end = os.pipe()
@@ -365,9 +426,9 @@ def _load_piece(store: Store, ntriples: Path, start: int, stop: int) -> None:
     feeder = threading.Thread(target=feed, name="store-feeder", daemon=True)
     feeder.start()
     try:
-        # lenient: the build's own writer made these lines from checked terms, so
-        # Oxigraph need not check each IRI again (~15% of its load time).
-        store.bulk_load(path=f"/dev/fd/{read_end}", format=RdfFormat.N_TRIPLES, lenient=True)
+        # lenient for the build's own dump: its writer made these lines from checked
+        # terms, so Oxigraph need not check each IRI again (~15% of its load time).
+        store.bulk_load(path=f"/dev/fd/{read_end}", format=RdfFormat.N_TRIPLES, lenient=lenient)
     finally:
         os.close(read_end)  # a feeder still writing gets EPIPE and stops
         feeder.join()
@@ -458,23 +519,15 @@ class StoreLoader:
         if self._process is not None:
             raise StoreError("the store loader was started already")
         self._triples = triples
-        # Its messages go to a file, not a pipe nobody reads while it runs.
-        with (self._staging / "load.log").open("wb") as log:
-            self._process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    _LOAD_PROGRAM,
-                    str(self._staging / "oxigraph"),
-                    str(ntriples),
-                    "-" if triples is None else str(triples),
-                    str(self._piece_triples),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                env=self._environment,
-            )
+        self._process = _start_load(
+            self._staging / "oxigraph",
+            ntriples,
+            self._staging / "load.log",
+            self._environment,
+            lines=triples,
+            piece_lines=self._piece_triples,
+            lenient=True,
+        )
 
     @property
     def loading(self) -> bool:
@@ -497,9 +550,8 @@ class StoreLoader:
             raise StoreError("the store loader was not started")
         status = self._process.wait()
         if status != 0:
-            log = (self._staging / "load.log").read_text("utf-8", "replace")
-            lines = log.strip().splitlines() or [f"exit status {status}"]
-            raise StoreError(f"the query store could not load the graph: {lines[-1]}")
+            cause = _load_failure(self._staging / "load.log", status)
+            raise StoreError(f"the query store could not load the graph: {cause}")
         triples = self._triples
         if triples is None:
             store = Store.read_only(str(self._staging / "oxigraph"))
