@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
+import hikgraph.store as store_module
 from hikgraph.store import (
     ALLOCATOR_VARIABLE,
     MARKER_FILE,
@@ -191,3 +192,22 @@ def test_an_allocator_that_is_not_there_fails_the_loader_at_once_and_leaves_noth
     with pytest.raises(StoreError, match=r"libnothing\.so: no such file"):
         StoreLoader(exports)
     _assert_no_store_left(exports)
+
+
+@pytest.mark.parametrize("fd_folder", [True, False], ids=["through-dev-fd", "without-dev-fd"])
+def test_the_load_in_pieces_holds_every_triple_with_or_without_dev_fd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fd_folder: bool
+) -> None:
+    # The loader's own function, run here: four pieces through pipes that Oxigraph
+    # opens as /dev/fd/N, or reads through Python where there is no /dev/fd.
+    if not fd_folder:
+        monkeypatch.setattr(store_module, "_FD_FOLDER", tmp_path / "no-fd-folder")
+    graph = _dump(tmp_path, _lines(0, 3000))
+    assert len(load_pieces(graph, 6000, 1600)) == 4
+    status = store_module.load_process(
+        [str(tmp_path / "store"), str(graph), "6000", "1600", "lenient"]
+    )
+    assert status == 0
+    store = Store.read_only(str(tmp_path / "store"))
+    assert len(store) == 6000
+    assert bool(store.query(f'ASK {{ <{EX}s2999> <{EX}p> "headline 2999"@en }}'))
