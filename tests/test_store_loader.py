@@ -44,10 +44,10 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _loader(tmp_path: Path) -> tuple[StoreLoader, Path]:
+def _loader(tmp_path: Path, piece: int = PIECE_TRIPLES) -> tuple[StoreLoader, Path]:
     exports = tmp_path / "exports"
     exports.mkdir()
-    return StoreLoader(exports), exports
+    return StoreLoader(exports, piece_triples=piece), exports
 
 
 def _dump(tmp_path: Path, content: bytes) -> Path:
@@ -71,9 +71,7 @@ def test_every_triple_of_the_dump_is_loaded_and_the_store_put_in_place(
     tmp_path: Path, cache: Path, counted: bool, piece: int
 ) -> None:
     # 1600 lines a piece: four pieces, loaded two at a time into one store.
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    loader = StoreLoader(exports, piece_triples=piece)
+    loader, exports = _loader(tmp_path, piece)
     graph = _dump(tmp_path, _lines(0, 3000))
     loader.start(graph, 6000 if counted else None)
     digest = hashlib.sha256(graph.read_bytes()).hexdigest()
@@ -105,9 +103,7 @@ def test_an_abandoned_load_leaves_no_store_behind(
 def test_a_file_that_does_not_parse_fails_the_commit_with_a_store_error(
     tmp_path: Path, cache: Path, piece: int
 ) -> None:
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    loader = StoreLoader(exports, piece_triples=piece)
+    loader, exports = _loader(tmp_path, piece)
     bad = _dump(tmp_path, _lines(0, 500) + b"<https://example.org/s> <https://example.org/p> .\n")
     loader.start(bad, 1001)
     with pytest.raises(StoreError, match="could not load the graph"):

@@ -229,26 +229,9 @@ def ensure_store(exports_dir: Path | None = None) -> Path:
             # checked: the file may not be the build's, and a bad line is named by
             # its number in the file.
             process = _start_load(
-                staging / "oxigraph",
-                graph,
-                staging / "load.log",
-                loader_environment(),
-                lines=None,
-                piece_lines=0,
-                lenient=False,
+                staging, graph, loader_environment(), lines=None, piece_lines=0, lenient=False
             )
-            try:
-                status = process.wait()
-            finally:
-                if process.poll() is None:  # interrupted: no load left running
-                    process.kill()
-                    process.wait()
-            if status != 0:
-                raise StoreError(f"{graph}: {_load_failure(staging / 'load.log', status)}")
-            store = Store.read_only(str(staging / "oxigraph"))
-            triples = len(store)
-            del store  # closes RocksDB before the folder moves
-            (staging / "load.log").unlink()
+            triples = _await_load(process, staging, str(graph), None)
             _install(staging, target, graph, digest, stat, triples)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -334,24 +317,23 @@ def load_process(argv: list[str]) -> int:
 
 
 def _start_load(
-    store_path: Path,
+    staging: Path,
     ntriples: Path,
-    log: Path,
     environment: dict[str, str],
     *,
     lines: int | None,
     piece_lines: int,
     lenient: bool,
 ) -> subprocess.Popen[bytes]:
-    # A fresh process runs load_process; its messages go to *log*, not to a pipe
-    # nobody reads while it runs.
-    with log.open("wb") as messages:
+    # A fresh process runs load_process into staging/oxigraph; its messages go to
+    # staging/load.log, not to a pipe nobody reads while it runs.
+    with (staging / "load.log").open("wb") as messages:
         return subprocess.Popen(
             [
                 sys.executable,
                 "-c",
                 _LOAD_PROGRAM,
-                str(store_path),
+                str(staging / "oxigraph"),
                 str(ntriples),
                 "-" if lines is None else str(lines),
                 str(piece_lines),
@@ -364,10 +346,29 @@ def _start_load(
         )
 
 
-def _load_failure(log: Path, status: int) -> str:
-    # The cause a failed load gave: the last line of its messages.
-    lines = log.read_text("utf-8", "replace").strip().splitlines()
-    return lines[-1] if lines else f"exit status {status}"
+def _await_load(
+    process: subprocess.Popen[bytes], staging: Path, failed: str, triples: int | None
+) -> int:
+    """Wait for the load *process* started by :func:`_start_load` into *staging* and
+    return the triples of the store it made: *triples*, or counted in the store when
+    None (a scan of it, 3 s at a million entries). Raises :class:`StoreError`
+    "*failed*: <the cause the load gave>" when it failed; an interrupted wait stops it."""
+    try:
+        status = process.wait()
+    finally:
+        if process.poll() is None:  # interrupted: no load left running
+            process.kill()
+            process.wait()
+    log = staging / "load.log"
+    if status != 0:
+        lines = log.read_text("utf-8", "replace").strip().splitlines()
+        raise StoreError(f"{failed}: {lines[-1] if lines else f'exit status {status}'}")
+    log.unlink(missing_ok=True)
+    if triples is None:
+        store = Store.read_only(str(staging / "oxigraph"))
+        triples = len(store)
+        del store  # closes RocksDB before the folder moves
+    return triples
 
 
 def load_pieces(
@@ -532,9 +533,8 @@ class StoreLoader:
             raise StoreError("the store loader was started already")
         self._triples = triples
         self._process = _start_load(
-            self._staging / "oxigraph",
+            self._staging,
             ntriples,
-            self._staging / "load.log",
             self._environment,
             lines=triples,
             piece_lines=self._piece_triples,
@@ -560,16 +560,9 @@ class StoreLoader:
         *sha256*. Returns the store's path."""
         if self._process is None:
             raise StoreError("the store loader was not started")
-        status = self._process.wait()
-        if status != 0:
-            cause = _load_failure(self._staging / "load.log", status)
-            raise StoreError(f"the query store could not load the graph: {cause}")
-        triples = self._triples
-        if triples is None:
-            store = Store.read_only(str(self._staging / "oxigraph"))
-            triples = len(store)
-            del store
-        (self._staging / "load.log").unlink(missing_ok=True)
+        triples = _await_load(
+            self._process, self._staging, "the query store could not load the graph", self._triples
+        )
         self._committed = True
         final = self._exports_dir / GRAPH_FILE
         with _locked(self._target.parent / f"{self._target.name}.lock"):
