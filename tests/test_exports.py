@@ -349,3 +349,26 @@ def test_chunk_writer_writes_what_oxigraphs_own_writer_writes_for_hard_literals(
     assert sorted(map(str, parsed)) == sorted(map(str, triples))
     by_rdflib = Graph().parse(data=(turtle_header() + turtle).decode(), format="turtle")
     assert len(by_rdflib) == len(triples)
+
+
+def test_chunk_writer_names_each_predicate_right_when_terms_are_made_on_the_fly() -> None:
+    # A Triple hands out a new term object at each unpacking, freed after its line:
+    # its id() is soon another term's. Many predicates in turn must each be written
+    # as itself, as Oxigraph's own writer writes them.
+    import pyoxigraph as ox
+
+    from hikgraph.export import serialize_chunk
+
+    predicates = [ox.NamedNode(f"http://example.org/p{i}") for i in range(7)]
+    triples = [
+        ox.Triple(
+            ox.NamedNode(f"http://example.org/s{i // 3}"),
+            predicates[(i * 5) % 7],
+            ox.Literal(str(i)),
+        )
+        for i in range(3000)
+    ]
+    fresh = ((t.subject, ox.NamedNode(t.predicate.value), t.object) for t in triples)
+    expected = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    assert serialize_chunk(triples)[0] == expected
+    assert serialize_chunk(fresh)[0] == expected

@@ -291,7 +291,7 @@ def serialize_chunk(triples: Iterable[Triple] | Iterable[Terms]) -> tuple[bytes,
     # holds the two equal), so the lines are written from the terms: making a Triple
     # object of each (~2 µs) cost more than all the writing. The Turtle is Oxigraph's,
     # from those lines parsed back (by its own parser, in Rust).
-    ntriples = "".join([f"{s} {p} {o} .\n" for s, p, o in triples]).encode()
+    ntriples = _ntriples_lines(triples).encode()
     parsed = parse(ntriples, format=RdfFormat.N_TRIPLES, lenient=True)
     turtle = serialize(parsed, format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES)
     assert turtle is not None  # serialize returns bytes when given no output
@@ -301,6 +301,26 @@ def serialize_chunk(triples: Iterable[Triple] | Iterable[Terms]) -> tuple[bytes,
     while turtle.startswith(b"@prefix ", start):
         start = turtle.index(b"\n", start) + 1
     return ntriples, turtle[start:]
+
+
+def _ntriples_lines(triples: Iterable[Triple] | Iterable[Terms]) -> str:
+    # An entry's triples share one subject object and the graph's few predicates are
+    # shared objects (hikgraph.model.node): each is written once per run or chunk,
+    # not once per triple (a fifth of the time). The memo is keyed by id() and keeps
+    # the term itself, so no id is reused while it is in the memo (a Triple makes a new
+    # term object at each unpacking).
+    predicates: dict[int, tuple[object, str]] = {}
+    lines = []
+    last: object = None
+    subject = ""
+    for s, p, o in triples:
+        if s is not last:
+            last, subject = s, str(s)
+        known = predicates.get(id(p))
+        if known is None:
+            known = predicates[id(p)] = (p, str(p))
+        lines.append(f"{subject} {known[1]} {o} .\n")
+    return "".join(lines)
 
 
 class DumpWriter:
