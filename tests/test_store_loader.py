@@ -25,6 +25,7 @@ from hikgraph.store import (
     load_pieces,
     loader_environment,
     store_dir,
+    whole_load_environment,
 )
 
 EX = "https://example.org/"
@@ -166,6 +167,86 @@ def test_the_loader_runs_with_jemalloc_from_the_system(
     env = loader_environment()
     assert "jemalloc" in env["LD_PRELOAD"]
     assert "libjemalloc.so" in _libraries_mapped(env)
+
+
+_JEMALLOC_OPTION = """
+import ctypes, sys
+value = ctypes.c_char_p()
+size = ctypes.c_size_t(ctypes.sizeof(value))
+status = ctypes.CDLL(None).mallctl(
+    sys.argv[1].encode(), ctypes.byref(value), ctypes.byref(size), None, ctypes.c_size_t(0)
+)
+print(status, value.value.decode())
+"""
+
+
+def _jemalloc_option(env: dict[str, str], name: str) -> str:
+    # The option as jemalloc itself holds it, in a Python started with *env*.
+    status, value = subprocess.run(
+        [sys.executable, "-c", _JEMALLOC_OPTION, name],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert status == "0"
+    return value
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD is Linux's")
+def test_a_whole_loads_jemalloc_uses_huge_pages_unless_the_user_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ALLOCATOR_VARIABLE, raising=False)
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    monkeypatch.delenv("MALLOC_CONF", raising=False)
+    assert _jemalloc_option(loader_environment(), "opt.thp") == "default"
+    assert _jemalloc_option(whole_load_environment(loader_environment()), "opt.thp") == "always"
+    # The user's own options are kept, and win over the loader's.
+    monkeypatch.setenv("MALLOC_CONF", "thp:never,metadata_thp:auto")
+    env = whole_load_environment(loader_environment())
+    assert _jemalloc_option(env, "opt.thp") == "never"
+    assert _jemalloc_option(env, "opt.metadata_thp") == "auto"
+    # No allocator preloaded: nothing to tell it.
+    monkeypatch.setenv(ALLOCATOR_VARIABLE, "system")
+    monkeypatch.delenv("MALLOC_CONF")
+    assert whole_load_environment(loader_environment()) == loader_environment()
+
+
+@pytest.mark.parametrize(
+    ("triples", "piece_triples", "huge_pages"),
+    [(3000, 1000, False), (3000, 500, True), (3000, 3000, True)],
+    ids=["four-pieces", "whole-past-four-lots", "whole-one-lot"],
+)
+def test_only_a_whole_load_is_started_with_huge_pages(
+    tmp_path: Path,
+    cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    triples: int,
+    piece_triples: int,
+    huge_pages: bool,
+) -> None:
+    # The loader preloads the system's jemalloc (.ci/run installs it).
+    monkeypatch.delenv(ALLOCATOR_VARIABLE, raising=False)
+    monkeypatch.delenv("MALLOC_CONF", raising=False)
+    started: list[dict[str, str]] = []
+    popen = subprocess.Popen
+
+    def recording(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        command = args[0]
+        if isinstance(command, list) and "load_process" in " ".join(map(str, command)):
+            started.append(dict(kwargs["env"]))  # type: ignore[call-overload]
+        return popen(*args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(store_module.subprocess, "Popen", recording)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    graph = _dump(tmp_path, _lines(0, triples // 2))  # two triples a line pair
+    loader = StoreLoader(exports, piece_triples=piece_triples)
+    loader.start(graph, triples)
+    loader.abort()
+    assert len(started) == 1
+    assert ("MALLOC_CONF" in started[0]) is huge_pages
 
 
 def test_system_leaves_the_loader_with_the_c_librarys_allocator(
