@@ -4,6 +4,7 @@ starts none."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -37,15 +38,20 @@ def test_one_process_preloads_nothing() -> None:
     assert classify._identifier.cache_info().currsize == 0
 
 
-@pytest.mark.parametrize(("threshold", "preloads"), [(1, True), (1 << 40, False)])
+@pytest.mark.parametrize(("threshold", "large"), [(1, True), (1 << 40, False)])
 def test_the_build_preloads_only_for_a_large_text_and_before_parsing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int, preloads: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int, large: bool
 ) -> None:
-    seen: list[bool] = []  # whether the model was loading or loaded when parsing began
+    # A large text is read in a process of the build's own (its records never live in
+    # the caller's), so what reading saw is written to a file: whether the model was
+    # loading or loaded when parsing began, and in which process.
+    seen = tmp_path / "seen.txt"
     read = build_module.read_directory
 
     def reading(path: Path | str) -> object:
-        seen.append(bool(_preloading()) or classify._identifier.cache_info().currsize == 1)
+        loading = bool(_preloading()) or classify._identifier.cache_info().currsize == 1
+        with seen.open("a", encoding="utf-8") as record:
+            record.write(f"{int(loading)} {os.getpid()}\n")
         return read(path)
 
     classify._identifier.cache_clear()
@@ -55,5 +61,7 @@ def test_the_build_preloads_only_for_a_large_text_and_before_parsing(
     source = Path(__file__).resolve().parents[1] / "data" / "sources"
     texts = sorted(source.glob("*.txt"))
     build_module.build(texts, tmp_path / "out", workers=2, validate=False)
-    assert seen == [preloads] * len(texts)
+    lines = [line.split() for line in seen.read_text(encoding="utf-8").splitlines()]
+    assert [loading == "1" for loading, _ in lines] == [large] * len(texts)
+    assert {pid != str(os.getpid()) for _, pid in lines} == {large}
     assert not _preloading()

@@ -2,7 +2,9 @@
 
 :func:`build` plans the entries, then streams them a chunk at a time through the
 classifier, the triple maker and the N-Triples and Turtle serialisers (in worker
-processes for a large directory) into a staging folder; then loads the query store
+processes for a large directory) into a staging folder; a large directory is read and
+streamed in a process of its own (:func:`hikgraph.forked.run_forked`), so its records
+and the classifier are gone before the store loads. It then loads the query store
 from the finished N-Triples in another process while it writes the JSON-LD and
 validates the graph (or an even sample of a large one) with SHACL; draws the network
 from the store; and only then moves the files into the output folder, so a failed
@@ -26,16 +28,17 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
-from pyoxigraph import Triple
+from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from hikgraph import export
 from hikgraph.classify_stream import BuildWorkerError, ClassificationCache, ClassificationStream
 from hikgraph.directory import Directory, ParseWarning, read_directory
 from hikgraph.enrich import Plan, plan
+from hikgraph.forked import ForkedProcessDied, run_forked
 from hikgraph.graph_chunks import ChunkJob, make_chunk, share_entries
 from hikgraph.model import (
     EvidenceKey,
@@ -155,25 +158,91 @@ def build(
     or when the graph does not conform to the SHACL shapes; nothing in *out_dir* has
     changed then.
     """
-    timings: dict[str, float] = {}
-    peak_rss: dict[str, int] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = timings.get(stage, 0.0) + now - clock
-        peak_rss[stage] = _peak_rss()
-        clock = now
-
+    laps = _Laps()
     sources = list(sources) if sources else default_sources()
     if not sources:
         raise BuildError(f"no directory texts to build from in {data_dir() / 'sources'}")
     out_dir = out_dir or default_exports_dir()
-    with _classification_stream(workers) as classifier:
-        return _build(
-            sources, out_dir, classifier, strict, validate, progress, store, timings, peak_rss, lap
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".hikgraph-build-", dir=out_dir.parent))
+    loader: StoreLoader | None = None
+    try:
+        # Made first, so that a cache folder it cannot write to, or an allocator that
+        # is not there, fails the build at once; it starts loading once the dump is
+        # written.
+        loader = _store_loader(out_dir) if store else None
+        job = (sources, staging, strict, progress, workers, laps)
+        if _size(sources) >= PRELOAD_BYTES:
+            # A large directory's records (~0.6 GB at a million entries) and the
+            # classifier live only in this process of its own: its memory goes back
+            # when it ends, before the store loads beside this one.
+            try:
+                streamed = run_forked(_read_and_stream, *job)
+            except ForkedProcessDied as error:
+                raise BuildError(f"{error} (out of memory?); nothing written") from None
+        else:
+            streamed = _read_and_stream(*job)
+        laps = streamed.laps
+        out_dir.mkdir(parents=True, exist_ok=True)
+        sample = list(parse(streamed.sample_ntriples, format=RdfFormat.N_TRIPLES))
+        stream = replace(streamed.stream, sample=sample)
+        if loader is not None:
+            # The dump's lines are distinct triples (the stream writes none twice).
+            loader.start(staging / stream.dumps[0].dump.filename, stream.counts.triples)
+        files = _finish(
+            streamed.figures.entries,
+            streamed.directory,
+            stream,
+            streamed.source_iris,
+            staging,
+            out_dir,
+            loader,
+            validate,
+            progress,
+            laps.lap,
         )
+    finally:
+        if loader is not None:
+            loader.abort()
+        shutil.rmtree(staging, ignore_errors=True)
+    figures = streamed.figures
+    return BuildResult(
+        out_dir=out_dir,
+        files=files,
+        entries=figures.entries,
+        months=figures.months,
+        outlets=figures.outlets,
+        triples=stream.counts.triples,
+        unreviewed=figures.unreviewed,
+        warnings=streamed.warnings,
+        timings=laps.timings,
+        peak_rss=laps.peak_rss,
+        notes=stream.notes,
+        classified=streamed.classified,
+        reused=streamed.reused,
+        processes=streamed.processes,
+    )
+
+
+class _Laps:
+    """The seconds and peak memory (bytes, :func:`_peak_rss`) of each stage, taken at
+    its end; picklable, so the process that streams the graph hands its laps on."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.peak_rss: dict[str, int] = {}
+        self._clock = time.perf_counter()  # monotonic: the same in a forked process
+
+    def lap(self, stage: str) -> None:
+        """End *stage* (adding to it if it ran before) and start the next."""
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._clock
+        self.peak_rss[stage] = _peak_rss()
+        self._clock = now
+
+
+def _size(sources: Sequence[Path]) -> int:
+    return sum(Path(p).stat().st_size for p in sources if Path(p).is_file())
 
 
 def _classification_stream(workers: int | None) -> ClassificationStream:
@@ -187,104 +256,118 @@ def _classification_stream(workers: int | None) -> ClassificationStream:
     return ClassificationStream(cache, workers or os.cpu_count() or 1)
 
 
-def _build(
-    sources: list[Path],
-    out_dir: Path,
-    classifier: ClassificationStream,
-    strict: bool,
-    validate: bool,
-    progress: bool,
-    store: bool,
-    timings: dict[str, float],
-    peak_rss: dict[str, int],
-    lap: Callable[[str], None],
-) -> BuildResult:
-    if sum(Path(p).stat().st_size for p in sources if Path(p).is_file()) >= PRELOAD_BYTES:
-        classifier.preload()  # the language model loads while the texts are parsed
-    directories: list[Directory] = [read_directory(path) for path in sources]
-    warnings = [w for d in directories for w in d.warnings]
-    if strict and warnings:
-        raise BuildError(f"{warnings[0]} ({len(warnings)} warning(s); --strict)")
-    registry = load_registry()
-    planned = plan(directories, registry)
-    # The records live to the end of the build: keep the collector from scanning
-    # them (~1 s per full collection at a million entries) or, in the workers forked
-    # next, from touching and so copying the pages they share.
-    gc.freeze()
-    lap("parse")
+@dataclass(frozen=True)
+class _PlanFigures:
+    """What the build's result says of the planned entries."""
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".hikgraph-build-", dir=out_dir.parent))
-    # The workers, forked now, share the planned entries with this process: a job
-    # names its chunk by position.
-    share_entries(planned.entries)
-    classifier.start(len(planned.entries))
-    timings.setdefault("classify", 0.0)
-    loader: StoreLoader | None = None
-    try:
-        # Made now, so that a cache folder it cannot write to fails the build at once;
-        # it starts loading once the dump is written.
-        loader = _store_loader(out_dir) if store else None
-        stream = _stream_graph(
-            planned,
-            registry.countries,
-            [(d, _sha256(Path(d.source))) for d in directories],
-            staging,
-            classifier,
-            progress=progress,
-            lap=lap,
-        )
-        processes = classifier.processes
-        if processes > 1:
-            # The workers classify a chunk and make its triples in one job, so the two
-            # cannot be timed apart: one stage, named for both.
-            _merge_stages(timings, ("classify", "triples"), "classify+triples", sum)
-            _merge_stages(peak_rss, ("classify", "triples"), "classify+triples", max)
-        else:
-            # The seconds spent on the classification cache and classifying, out of
-            # the stream's.
-            shift = min(classifier.seconds, timings["triples"])
-            timings["classify"] += shift
-            timings["triples"] -= shift
-            peak_rss["classify"] = peak_rss["triples"]
-        source_iris = [source_iri(d.source) for d in directories]
-        # The workers are done: their memory goes back before the store loads.
-        classifier.close()
-        if loader is not None:
-            # The dump's lines are distinct triples (the stream writes none twice).
-            loader.start(staging / stream.dumps[0].dump.filename, stream.counts.triples)
-        result = _finish(
-            planned, stream, source_iris, staging, out_dir, loader, validate, progress, lap
-        )
-    finally:
-        if loader is not None:
-            loader.abort()
-        shutil.rmtree(staging, ignore_errors=True)
-        share_entries(())
-        gc.unfreeze()
-    return BuildResult(
-        out_dir=out_dir,
-        files=result,
-        entries=len(planned.entries),
-        months=len(planned.months),
-        outlets=len({e.outlet.slug for e in planned.entries if e.outlet is not None}),
-        triples=stream.counts.triples,
-        unreviewed=planned.unreviewed,
-        warnings=warnings,
-        timings=timings,
-        peak_rss=peak_rss,
-        notes=stream.notes,
-        classified=classifier.classified,
-        reused=classifier.reused,
-        processes=processes,
-    )
+    entries: int
+    months: int
+    outlets: int  # distinct outlets the entries name
+    unreviewed: tuple[Outlet, ...]
+
+
+@dataclass
+class _Streamed:
+    """What reading, classifying and writing the entries left for the rest of the
+    build: no record of an entry (see :func:`_read_and_stream`)."""
+
+    figures: _PlanFigures
+    warnings: list[ParseWarning]
+    directory: Directory  # the newest edition's text, without its months and entries
+    source_iris: list[str]
+    stream: _Stream  # with its counts' figures only and no sample (see sample_ntriples)
+    sample_ntriples: bytes  # the sample as N-Triples: ~10 times cheaper to pickle
+    laps: _Laps
+    classified: int
+    reused: int
+    processes: int
+
+
+def _read_and_stream(
+    sources: list[Path],
+    staging: Path,
+    strict: bool,
+    progress: bool,
+    workers: int | None,
+    laps: _Laps,
+) -> _Streamed:
+    """Read and plan the directory texts, then stream their entries into the dumps in
+    *staging* (classified, as triples, in the worker processes for a large one).
+    Returns what the rest of the build needs, none of the records."""
+    with _classification_stream(workers) as classifier:
+        if _size(sources) >= PRELOAD_BYTES:
+            classifier.preload()  # the language model loads while the texts are parsed
+        directories: list[Directory] = [read_directory(path) for path in sources]
+        warnings = [w for d in directories for w in d.warnings]
+        if strict and warnings:
+            raise BuildError(f"{warnings[0]} ({len(warnings)} warning(s); --strict)")
+        registry = load_registry()
+        planned = plan(directories, registry)
+        # The records live to the end of the stream: keep the collector from scanning
+        # them (~1 s per full collection at a million entries) or, in the workers
+        # forked next, from touching and so copying the pages they share.
+        gc.freeze()
+        try:
+            laps.lap("parse")
+            # The workers, forked now, share the planned entries with this process: a
+            # job names its chunk by position.
+            share_entries(planned.entries)
+            classifier.start(len(planned.entries))
+            laps.timings.setdefault("classify", 0.0)
+            stream = _stream_graph(
+                planned,
+                registry.countries,
+                [(d, _sha256(Path(d.source))) for d in directories],
+                staging,
+                classifier,
+                progress=progress,
+                lap=laps.lap,
+            )
+            if classifier.processes > 1:
+                # The workers classify a chunk and make its triples in one job, so the
+                # two cannot be timed apart: one stage, named for both.
+                _merge_stages(laps.timings, ("classify", "triples"), "classify+triples", sum)
+                _merge_stages(laps.peak_rss, ("classify", "triples"), "classify+triples", max)
+            else:
+                # The seconds spent on the classification cache and classifying, out of
+                # the stream's.
+                shift = min(classifier.seconds, laps.timings["triples"])
+                laps.timings["classify"] += shift
+                laps.timings["triples"] -= shift
+                laps.peak_rss["classify"] = laps.peak_rss["triples"]
+            # The workers are done: their memory goes back before the store loads.
+            classifier.close()
+            counts = stream.counts
+            assert isinstance(counts, export.GraphCounts)  # as the stream counted them
+            sample = serialize(stream.sample, format=RdfFormat.N_TRIPLES)
+            assert sample is not None  # bytes, when given no output
+            return _Streamed(
+                figures=_PlanFigures(
+                    entries=len(planned.entries),
+                    months=len(planned.months),
+                    outlets=len({e.outlet.slug for e in planned.entries if e.outlet is not None}),
+                    unreviewed=planned.unreviewed,
+                ),
+                warnings=warnings,
+                directory=replace(planned.directory, months=[], entries=[]),
+                source_iris=[source_iri(d.source) for d in directories],
+                stream=replace(stream, counts=counts.totals(), sample=[]),
+                sample_ntriples=sample,
+                laps=laps,
+                classified=classifier.classified,
+                reused=classifier.reused,
+                processes=classifier.processes,
+            )
+        finally:
+            share_entries(())
+            gc.unfreeze()
 
 
 @dataclass
 class _Stream:
     """What streaming the graph into the staging folder produced."""
 
-    counts: export.GraphCounts
+    counts: export.GraphCounts | export.GraphTotals
     dumps: tuple[export.DumpFile, export.DumpFile]
     sample: list[Triple]  # the triples SHACL and the JSON-LD writer see
     notes: list[str]
@@ -364,7 +447,8 @@ def _stream_graph(
 
 
 def _finish(
-    planned: Plan,
+    entries: int,
+    directory: Directory,
     stream: _Stream,
     source_iris: list[str],
     staging: Path,
@@ -414,7 +498,7 @@ def _finish(
             "`hikgraph serve` on these exports loads it"
         )
     stale: list[str] = []
-    if store_path is not None and len(planned.entries) <= NETWORK_MAX_ENTRIES:
+    if store_path is not None and entries <= NETWORK_MAX_ENTRIES:
         contents = _network_files(store_path, nt_dump.sha256, out_dir)
         lap("network")
     else:
@@ -423,7 +507,7 @@ def _finish(
         contents = {}
         stale = [*NETWORK_FILES, MANIFEST]
         stream.notes.append(
-            f"{len(planned.entries)} entries: the network files are not drawn past "
+            f"{entries} entries: the network files are not drawn past "
             f"{NETWORK_MAX_ENTRIES} entries (run `hikgraph viz` to draw them)"
             if store_path is not None
             else "the network files are drawn from the query store, so they were not drawn "
@@ -435,22 +519,22 @@ def _finish(
     jsonld_note = (
         None
         if not stream.sampled
-        else f"A sample: {len(planned.entries)} entries in all, this file holds an even "
+        else f"A sample: {entries} entries in all, this file holds an even "
         "sample of them with every other resource; the N-Triples and Turtle dumps hold all."
     )
-    meta = planned.directory.metadata
+    meta = directory.metadata
     void = export.void_triples(
         stream.counts,
         [*stream.dumps, export.describe_dump(jsonld_dump, jsonld, jsonld_note)],
         title=f"hikgraph: {meta.title}",
         description=(
-            f"The {len(planned.entries)} entries of IPVM's '{meta.title}' (news coverage of "
+            f"The {entries} entries of IPVM's '{meta.title}' (news coverage of "
             "Hikvision by outlet and month), with their outlets, the countries and topics of "
             "each headline and IPVM's own reports, as linked data."
         ),
         published=meta.published,
         source_iris=source_iris,
-        directory_iri=directory_iri(planned.directory),
+        directory_iri=directory_iri(directory),
     )
     contents.update(
         {

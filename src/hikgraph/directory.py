@@ -128,6 +128,10 @@ class DirectoryError(ValueError):
         where = f"{source}:{line}" if line is not None else source
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[DirectoryError], tuple[str, int | None, str]]:
+        # Pickled as its arguments (the build reads texts in a process of its own).
+        return (DirectoryError, (self.source, self.line, self.reason))
+
 
 @dataclass(frozen=True)
 class ParseWarning:

@@ -220,6 +220,18 @@ class GraphCounts:
             self._subjects.update(other._subjects)
             self._objects.update(other._objects)
 
+    def totals(self) -> GraphTotals:
+        """Return the figures counted so far, without the sets of terms behind them (a
+        million entities' IRIs pickle to ~0.1 GB; the figures to a few hundred bytes)."""
+        return GraphTotals(
+            triples=self.triples,
+            entities=self.entities,
+            distinct_subjects=self.distinct_subjects,
+            distinct_objects=self.distinct_objects,
+            properties=self.properties,
+            classes=self.classes,
+        )
+
     @property
     def entities(self) -> int:
         """Return the number of resources with an IRI of ours (no fragment) and a type."""
@@ -244,6 +256,19 @@ class GraphCounts:
     def classes(self) -> dict[str, int]:
         """Return the number of instances per class IRI."""
         return {c.value: n for c, n in self._classes.items() if isinstance(c, NamedNode)}
+
+
+@dataclass(frozen=True)
+class GraphTotals:
+    """The VoID statistics :class:`GraphCounts` counted, as figures only
+    (:meth:`GraphCounts.totals`)."""
+
+    triples: int
+    entities: int
+    distinct_subjects: int | None
+    distinct_objects: int | None
+    properties: dict[str, int]  # triples per property IRI
+    classes: dict[str, int]  # instances per class IRI
 
 
 class _HashingWriter:
@@ -371,7 +396,7 @@ class DumpWriter:
 
 
 def void_triples(
-    counts: GraphCounts,
+    counts: GraphCounts | GraphTotals,
     dumps: Iterable[DumpFile],
     *,
     title: str,

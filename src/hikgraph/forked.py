@@ -1,0 +1,79 @@
+"""Running one function in a forked process of its own, for its result alone.
+
+The build reads, classifies and writes a large directory this way
+(:func:`hikgraph.build.build`): what the function held (records, models, its own worker
+processes) goes back to the system when the process ends, and only its result, which
+must pickle, comes back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+
+class ForkedProcessDied(Exception):
+    """The forked process ended without sending a result (killed, out of memory)."""
+
+
+def run_forked(function: Callable[..., R], *args: Any) -> R:
+    """Return ``function(*args)``, called in a forked process; raise what it raised.
+
+    An exception that does not pickle comes back as a RuntimeError with its message.
+    Raises :class:`ForkedProcessDied` when the process ends without an answer. If this
+    process is interrupted meanwhile, the forked one is terminated.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    # Not a daemon: the function may start worker processes of its own.
+    process = context.Process(target=_call_and_send, args=(sender, function, args))
+    process.start()
+    sender.close()
+    answered = False
+    try:
+        try:
+            failed, value = receiver.recv()
+            answered = True
+        except EOFError:
+            process.join()
+            raise ForkedProcessDied(
+                f"the process running {function.__name__} ended without an answer "
+                f"(exit code {process.exitcode})"
+            ) from None
+    finally:
+        receiver.close()
+        if not answered and process.is_alive():
+            process.terminate()
+        process.join()
+    if failed:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def _call_and_send(sender: Connection, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        answer: tuple[bool, Any] = (False, function(*args))
+    except BaseException as error:  # every failure goes back to the caller
+        answer = (True, _portable(error))
+    try:
+        sender.send(answer)
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        sender.send(
+            (True, RuntimeError(f"{function.__name__} returned what does not pickle: {error}"))
+        )
+    finally:
+        sender.close()
+
+
+def _portable(error: BaseException) -> BaseException:
+    # The exception itself when it survives pickling (its type and message intact).
+    try:
+        copy = pickle.loads(pickle.dumps(error))
+    except Exception:  # any failure to round-trip: send its text
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return copy if isinstance(copy, BaseException) else RuntimeError(str(error))

@@ -1,0 +1,120 @@
+"""run_forked: a function called in a forked process of its own, its result or its
+exception brought back, and a process that dies named as such; the build reads and
+streams a large directory that way and fails with one line if that process dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from hikgraph import build as build_module
+from hikgraph.build import BuildError, build
+from hikgraph.directory import DirectoryError
+from hikgraph.forked import ForkedProcessDied, run_forked
+from hikgraph.synth import write_synthetic
+
+
+def _pid_and_sum(*numbers: int) -> tuple[int, int]:
+    return os.getpid(), sum(numbers)
+
+
+def _bad_text(path: str) -> None:
+    raise DirectoryError(path, 12, "no month heading before this entry")
+
+
+class _Unpicklable(Exception):
+    def __init__(self, lock: object) -> None:
+        super().__init__("held a lock")
+        self.lock = lock
+
+
+def _unpicklable_error() -> None:
+    raise _Unpicklable(threading.Lock())
+
+
+def _unpicklable_result() -> object:
+    return threading.Lock()
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_the_result_comes_from_another_process() -> None:
+    pid, total = run_forked(_pid_and_sum, 1, 2, 39)
+    assert total == 42 and pid != os.getpid()
+
+
+def test_the_functions_exception_comes_back_with_its_type_and_message() -> None:
+    with pytest.raises(DirectoryError, match=r"^big\.txt:12: no month heading") as caught:
+        run_forked(_bad_text, "big.txt")
+    assert caught.value.line == 12 and caught.value.source == "big.txt"
+
+
+def test_what_does_not_pickle_comes_back_as_its_message() -> None:
+    with pytest.raises(RuntimeError, match="_Unpicklable: held a lock"):
+        run_forked(_unpicklable_error)
+    with pytest.raises(RuntimeError, match="_unpicklable_result returned what does not pickle"):
+        run_forked(_unpicklable_result)
+
+
+def test_a_process_that_dies_is_named_with_its_exit_code() -> None:
+    with pytest.raises(
+        ForkedProcessDied, match=r"_killed ended without an answer \(exit code -9\)"
+    ):
+        run_forked(_killed)
+
+
+def test_a_large_build_whose_streaming_process_dies_fails_with_one_line_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(build_module, "NETWORK_MAX_ENTRIES", 0)
+    source = tmp_path / "directory.txt"
+    write_synthetic(source, 4000, seed=4)  # past PRELOAD_BYTES: streamed in its own process
+    assert source.stat().st_size >= build_module.PRELOAD_BYTES
+    out = tmp_path / "exports"
+    build([source], out, validate=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def dying(*args: object) -> object:
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(build_module, "_read_and_stream", dying)
+    with pytest.raises(BuildError) as caught:
+        build([source], out, validate=False)
+    message = str(caught.value)
+    assert "\n" not in message and message.endswith("(out of memory?); nothing written")
+    assert "exit code -9" in message
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hikgraph-build-")]
+
+
+def test_a_build_streamed_in_its_own_process_writes_the_same_bytes_as_in_the_callers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The forked path hands back the VoID figures (GraphCounts.totals) and the SHACL
+    # and JSON-LD sample as N-Triples: the files must not show which path ran.
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(build_module, "NETWORK_MAX_ENTRIES", 0)
+    source = tmp_path / "directory.txt"
+    write_synthetic(source, 4000, seed=6)
+    forked = build([source], tmp_path / "forked")
+    monkeypatch.setattr(build_module, "PRELOAD_BYTES", 1 << 40)
+    here = build([source], tmp_path / "here")
+    for name in ("hikgraph.nt", "hikgraph.ttl", "hikgraph.jsonld", "void.ttl"):
+        assert (tmp_path / "forked" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
+    assert forked.entries == here.entries == 4000
+    assert (forked.triples, forked.months, forked.outlets) == (
+        here.triples,
+        here.months,
+        here.outlets,
+    )
+    assert forked.unreviewed == here.unreviewed and forked.warnings == here.warnings
+    assert forked.notes == here.notes and forked.processes == here.processes
+    assert list(forked.timings) == list(here.timings)
