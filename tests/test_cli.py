@@ -88,9 +88,17 @@ def test_bad_source_exits_1_with_one_line_and_leaves_exports(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hikgraph-build-")]
 
 
-@pytest.mark.parametrize("store", ["--store", "--no-store"])
+@pytest.mark.parametrize(
+    ("store", "first"),
+    [
+        # The store's folder is made first (before the texts are read), then the
+        # classification cache's.
+        ("--store", "the query store cannot be made"),
+        ("--no-store", "the classification cache cannot be opened"),
+    ],
+)
 def test_an_unusable_cache_folder_exits_1_with_one_line_and_leaves_exports(
-    tmp_path: Path, store: str
+    tmp_path: Path, store: str, first: str
 ) -> None:
     out = tmp_path / "exports"
     assert run_cli("build", str(SOURCE), "--out", str(out)).returncode == 0
@@ -101,7 +109,7 @@ def test_an_unusable_cache_folder_exits_1_with_one_line_and_leaves_exports(
     result = run_cli("build", str(SOURCE), "--out", str(out), store, env=env)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith("hikgraph: error: the classification cache cannot be opened")
+    assert result.stderr.startswith(f"hikgraph: error: {first}")
     assert "HIKGRAPH_CACHE_DIR" in result.stderr
     assert snapshot(out) == before
 
