@@ -69,14 +69,21 @@ def test_a_process_that_dies_is_named_with_its_exit_code() -> None:
         run_forked(_killed)
 
 
-def test_a_large_build_whose_streaming_process_dies_fails_with_one_line_and_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def large_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Past PRELOAD_BYTES: the build reads and streams it in a process of its own.
     monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(build_module, "NETWORK_MAX_ENTRIES", 0)
     source = tmp_path / "directory.txt"
-    write_synthetic(source, 4000, seed=4)  # past PRELOAD_BYTES: streamed in its own process
+    write_synthetic(source, 4000, seed=4)
     assert source.stat().st_size >= build_module.PRELOAD_BYTES
+    return source
+
+
+def test_a_large_build_whose_streaming_process_dies_fails_with_one_line_and_writes_nothing(
+    large_text: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = large_text
     out = tmp_path / "exports"
     build([source], out, validate=False)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -96,14 +103,11 @@ def test_a_large_build_whose_streaming_process_dies_fails_with_one_line_and_writ
 
 
 def test_a_build_streamed_in_its_own_process_writes_the_same_bytes_as_in_the_callers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    large_text: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The forked path hands back the VoID figures (GraphCounts.totals) and the SHACL
     # and JSON-LD sample as N-Triples: the files must not show which path ran.
-    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(build_module, "NETWORK_MAX_ENTRIES", 0)
-    source = tmp_path / "directory.txt"
-    write_synthetic(source, 4000, seed=6)
+    source = large_text
     forked = build([source], tmp_path / "forked")
     monkeypatch.setattr(build_module, "PRELOAD_BYTES", 1 << 40)
     here = build([source], tmp_path / "here")

@@ -149,21 +149,28 @@ def test_a_load_of_more_than_max_pieces_is_loaded_whole(tmp_path: Path) -> None:
     assert load_pieces(graph, 1000, 1000 // MAX_PIECES - 1) == [(0, graph.stat().st_size)]
 
 
-def _libraries_mapped(env: dict[str, str]) -> str:
-    # What a Python started with *env* (as the loader's process is) has mapped.
-    program = "print(open('/proc/self/maps').read())"
+def _python(env: dict[str, str], program: str, *args: str) -> str:
+    # What a Python started with *env* (as the loader's process is) prints.
     return subprocess.run(
-        [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", program, *args], env=env, capture_output=True, text=True, check=True
     ).stdout
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD is Linux's")
-def test_the_loader_runs_with_jemalloc_from_the_system(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # .ci/run installs Debian's libjemalloc2, so CI runs this and the loader uses it.
+def _libraries_mapped(env: dict[str, str]) -> str:
+    return _python(env, "print(open('/proc/self/maps').read())")
+
+
+@pytest.fixture
+def system_allocator(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The loader's own choice: the system's jemalloc (.ci/run installs Debian's).
     monkeypatch.delenv(ALLOCATOR_VARIABLE, raising=False)
     monkeypatch.delenv("LD_PRELOAD", raising=False)
+    monkeypatch.delenv("MALLOC_CONF", raising=False)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD is Linux's")
+def test_the_loader_runs_with_jemalloc_from_the_system(system_allocator: None) -> None:
+    # .ci/run installs Debian's libjemalloc2, so CI runs this and the loader uses it.
     env = loader_environment()
     assert "jemalloc" in env["LD_PRELOAD"]
     assert "libjemalloc.so" in _libraries_mapped(env)
@@ -182,24 +189,15 @@ print(status, value.value.decode())
 
 def _jemalloc_option(env: dict[str, str], name: str) -> str:
     # The option as jemalloc itself holds it, in a Python started with *env*.
-    status, value = subprocess.run(
-        [sys.executable, "-c", _JEMALLOC_OPTION, name],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    status, value = _python(env, _JEMALLOC_OPTION, name).split()
     assert status == "0"
     return value
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD is Linux's")
 def test_a_whole_loads_jemalloc_uses_huge_pages_unless_the_user_says_otherwise(
-    monkeypatch: pytest.MonkeyPatch,
+    system_allocator: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(ALLOCATOR_VARIABLE, raising=False)
-    monkeypatch.delenv("LD_PRELOAD", raising=False)
-    monkeypatch.delenv("MALLOC_CONF", raising=False)
     assert _jemalloc_option(loader_environment(), "opt.thp") == "default"
     assert _jemalloc_option(whole_load_environment(loader_environment()), "opt.thp") == "always"
     # The user's own options are kept, and win over the loader's.
