@@ -179,7 +179,10 @@ def build(
             try:
                 streamed = run_forked(_read_and_stream, *job)
             except ForkedProcessDied as error:
-                raise BuildError(f"{error} (out of memory?); nothing written") from None
+                raise BuildError(
+                    "the build's process that reads and streams the entries ended without "
+                    f"an answer (exit code {error.exitcode}; out of memory?); nothing written"
+                ) from None
         else:
             streamed = _read_and_stream(*job)
         laps = streamed.laps

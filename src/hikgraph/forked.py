@@ -18,7 +18,12 @@ R = TypeVar("R")
 
 
 class ForkedProcessDied(Exception):
-    """The forked process ended without sending a result (killed, out of memory)."""
+    """The forked process ended without sending a result (killed, out of memory);
+    :attr:`exitcode` is its exit status (-N: killed by signal N)."""
+
+    def __init__(self, message: str, exitcode: int | None) -> None:
+        super().__init__(message)
+        self.exitcode = exitcode
 
 
 def run_forked(function: Callable[..., R], *args: Any) -> R:
@@ -43,7 +48,8 @@ def run_forked(function: Callable[..., R], *args: Any) -> R:
             process.join()
             raise ForkedProcessDied(
                 f"the process running {function.__name__} ended without an answer "
-                f"(exit code {process.exitcode})"
+                f"(exit code {process.exitcode})",
+                process.exitcode,
             ) from None
     finally:
         receiver.close()
