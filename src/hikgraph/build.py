@@ -171,8 +171,9 @@ def build(
         # is not there, fails the build at once; it starts loading once the dump is
         # written.
         loader = _store_loader(out_dir) if store else None
-        job = (sources, staging, strict, progress, workers, laps)
-        if _size(sources) >= PRELOAD_BYTES:
+        large = sum(Path(p).stat().st_size for p in sources if Path(p).is_file()) >= PRELOAD_BYTES
+        job = (sources, staging, strict, progress, workers, large, laps)
+        if large:
             # A large directory's records (~0.6 GB at a million entries) and the
             # classifier live only in this process of its own: its memory goes back
             # when it ends, before the store loads beside this one.
@@ -244,10 +245,6 @@ class _Laps:
         self._clock = now
 
 
-def _size(sources: Sequence[Path]) -> int:
-    return sum(Path(p).stat().st_size for p in sources if Path(p).is_file())
-
-
 def _classification_stream(workers: int | None) -> ClassificationStream:
     try:
         cache = ClassificationCache()
@@ -292,13 +289,14 @@ def _read_and_stream(
     strict: bool,
     progress: bool,
     workers: int | None,
+    large: bool,
     laps: _Laps,
 ) -> _Streamed:
     """Read and plan the directory texts, then stream their entries into the dumps in
     *staging* (classified, as triples, in the worker processes for a large one).
     Returns what the rest of the build needs, none of the records."""
     with _classification_stream(workers) as classifier:
-        if _size(sources) >= PRELOAD_BYTES:
+        if large:
             classifier.preload()  # the language model loads while the texts are parsed
         directories: list[Directory] = [read_directory(path) for path in sources]
         warnings = [w for d in directories for w in d.warnings]

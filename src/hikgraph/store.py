@@ -327,7 +327,11 @@ def _start_load(
 ) -> subprocess.Popen[bytes]:
     # A fresh process runs load_process into staging/oxigraph; its messages go to
     # staging/load.log, not to a pipe nobody reads while it runs.
-    if piece_lines == 0 or (lines is not None and _piece_count(lines, piece_lines) == 1):
+    # Whether the load is whole is decided here, once: a known count that makes one
+    # piece is passed on as 0 (whole), so the process need not cut the file again.
+    if piece_lines and lines is not None and _piece_count(lines, piece_lines) == 1:
+        piece_lines = 0
+    if piece_lines == 0:
         environment = whole_load_environment(environment)
     with (staging / "load.log").open("wb") as messages:
         return subprocess.Popen(
