@@ -319,19 +319,17 @@ _ENGLISH_MAX_PROBABILITY = 0.05
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    # The model ships inside the package (py3langid/data/model.npz.xz): nothing is fetched.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    # The model ships inside the package (py3langid/data/model.npz.xz): nothing is
+    # fetched. Its ready form is kept in the cache folder (language_identifier).
+    from hikgraph.language_identifier import load_identifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(
-        [code for code in IDENTIFIED_LANGUAGES if code in identifier.nb_classes]
-    )
-    return identifier
+    return load_identifier(IDENTIFIED_LANGUAGES)
 
 
 def load_language_identifier() -> None:
     """Load py3langid's model now rather than on the first headline that needs it
-    (~1 s): processes forked afterwards share it instead of each loading its own."""
+    (~0.1 s from the cache folder's copy, ~0.6 s without): processes forked afterwards
+    share it instead of each loading its own."""
     _identifier()
 
 

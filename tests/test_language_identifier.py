@@ -1,0 +1,108 @@
+"""py3langid's identifier is kept ready in the cache folder: a second load reads the
+copy instead of decompressing the model, ranks exactly as a fresh one does, and a
+damaged copy or a folder that cannot be written to never stops a load."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from hikgraph.classify import IDENTIFIED_LANGUAGES
+from hikgraph.language_identifier import load_identifier
+
+TEXTS = [
+    "Le gouvernement interdit les caméras Hikvision dans les bâtiments publics",
+    "Kamery Hikvision w polskich urzędach budzą obawy",
+    "Hikvision-Kameras: Bundestag prüft Verbot",
+    "Hikvision cameras banned from US federal buildings",
+    "海康威视摄像头",
+]
+
+
+def _fresh() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages([c for c in IDENTIFIED_LANGUAGES if c in identifier.nb_classes])
+    return identifier
+
+
+def _copies(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.pickle"))
+
+
+def _no_decompressing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was decompressed although a ready copy was kept")
+
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file", classmethod(refuse))
+
+
+def test_the_second_load_reads_the_copy_and_ranks_as_a_fresh_identifier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = _fresh()
+    first = load_identifier(IDENTIFIED_LANGUAGES, tmp_path)
+    [copy] = _copies(tmp_path)
+    assert copy.stat().st_size > 10_000_000  # the whole model, ready
+    _no_decompressing(monkeypatch)
+    second = load_identifier(IDENTIFIED_LANGUAGES, tmp_path)
+    assert second is not first
+    for text in TEXTS:
+        assert second.rank(text) == first.rank(text) == fresh.rank(text)
+    assert list(second.nb_classes) == list(fresh.nb_classes)
+
+
+def test_other_languages_make_another_copy_and_the_old_one_goes(tmp_path: Path) -> None:
+    load_identifier(IDENTIFIED_LANGUAGES, tmp_path)
+    [old] = _copies(tmp_path)
+    narrowed = load_identifier(["en", "fr", "de"], tmp_path)
+    [new] = _copies(tmp_path)
+    assert new != old
+    assert sorted(narrowed.nb_classes) == ["de", "en", "fr"]
+    assert narrowed.rank(TEXTS[0])[0][0] == "fr"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(path.read_bytes()[: 1 << 20]),  # cut short
+        lambda path: path.write_bytes(b"not a pickle at all"),
+        lambda path: path.write_bytes(pickle.dumps({"a": "dict, not an identifier"})),
+    ],
+    ids=["truncated", "garbage", "wrong-object"],
+)
+def test_a_damaged_copy_is_made_again(tmp_path: Path, damage: object) -> None:
+    load_identifier(IDENTIFIED_LANGUAGES, tmp_path)
+    [copy] = _copies(tmp_path)
+    size = copy.stat().st_size
+    damage(copy)  # type: ignore[operator]
+    identifier = load_identifier(IDENTIFIED_LANGUAGES, tmp_path)
+    assert identifier.rank(TEXTS[1]) == _fresh().rank(TEXTS[1])
+    assert _copies(tmp_path) == [copy]
+    assert copy.stat().st_size == size
+    with copy.open("rb") as handle:
+        assert isinstance(pickle.load(handle), LanguageIdentifier)
+
+
+def test_a_folder_that_cannot_be_written_to_only_costs_time(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache folder would have to be made inside this file\n")
+    identifier = load_identifier(IDENTIFIED_LANGUAGES, blocker / "language-identifier")
+    assert identifier.rank(TEXTS[2])[0][0] == "de"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_the_classifier_keeps_its_copy_in_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hikgraph import classify
+
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path))
+    classify._identifier.cache_clear()
+    try:
+        assert classify.identify_language(TEXTS[0]) == "fr"
+        assert len(_copies(tmp_path / "language-identifier")) == 1
+    finally:
+        classify._identifier.cache_clear()
