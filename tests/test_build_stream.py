@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -240,6 +241,35 @@ def test_a_worker_that_dies_fails_the_build_in_one_line_and_writes_nothing(
     assert "\n" not in str(raised.value)
     after = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
     assert after == before
+
+
+def _mark(marker: str, classifications: list[object]) -> tuple[str, int]:
+    Path(marker).touch()
+    return Path(marker).name, len(classifications)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_start_the_first_chunks_before_the_first_result_is_asked_for(
+    tmp_path: Path, workers: int
+) -> None:
+    # The build makes the head of the graph between handing out the chunks and asking
+    # for the first: with workers, the first chunks (one each and _AHEAD more, and the
+    # one waited for) run meanwhile; the rest only as results are taken. Without
+    # workers nothing runs before it is asked for.
+    from hikgraph.classify_stream import _AHEAD, PARALLEL_MIN, ClassificationStream
+
+    chunks = [(["Hikvision cameras banned"] * 3, str(tmp_path / f"chunk-{i}")) for i in range(9)]
+    eager = workers + _AHEAD + 1 if workers > 1 else 0
+    with ClassificationStream(None, workers=workers) as stream:
+        stream.start(PARALLEL_MIN)
+        results = stream.map(_mark, chunks)
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.iterdir())) < eager and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # long enough for a chunk handed out too early to show
+        assert sorted(p.name for p in tmp_path.iterdir()) == [f"chunk-{i}" for i in range(eager)]
+        assert list(results) == [(f"chunk-{i}", 3) for i in range(9)]
+    assert len(list(tmp_path.iterdir())) == 9
 
 
 def test_counts_merged_from_parts_equal_counts_of_the_whole(
