@@ -4,9 +4,11 @@ streams a large directory that way and fails with one line if that process dies.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,45 @@ def test_a_process_that_dies_is_named_with_its_exit_code() -> None:
     assert died.value.exitcode == -signal.SIGKILL
 
 
+def _noting(folder: str, note: object) -> str:
+    note(("first", os.getpid()))  # type: ignore[operator]
+    seen = Path(folder) / "seen"
+    deadline = time.monotonic() + 60
+    while not seen.exists() and time.monotonic() < deadline:  # the caller acts on it now
+        time.sleep(0.01)
+    note(("second", seen.exists()))  # type: ignore[operator]
+    return "done"
+
+
+def _noting_forever(note: object) -> None:
+    note("about to sleep")  # type: ignore[operator]
+    time.sleep(120)
+
+
+def test_notes_reach_the_caller_while_the_function_goes_on(tmp_path: Path) -> None:
+    notes: list[object] = []
+
+    def on_note(value: object) -> None:
+        notes.append(value)
+        (tmp_path / "seen").touch()
+
+    assert run_forked(_noting, str(tmp_path), on_note=on_note) == "done"
+    [(first, pid), second] = notes
+    assert first == "first" and pid != os.getpid()
+    assert second == ("second", True)
+
+
+def test_a_caller_that_fails_on_a_note_stops_the_process() -> None:
+    def on_note(value: object) -> None:
+        raise ValueError(f"cannot take {value!r}")
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="cannot take 'about to sleep'"):
+        run_forked(_noting_forever, on_note=on_note)
+    assert time.monotonic() - started < 60  # not waited out
+    assert not multiprocessing.active_children()
+
+
 @pytest.fixture
 def large_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Past PRELOAD_BYTES: the build reads and streams it in a process of its own.
@@ -125,3 +166,24 @@ def test_a_build_streamed_in_its_own_process_writes_the_same_bytes_as_in_the_cal
     assert forked.unreviewed == here.unreviewed and forked.warnings == here.warnings
     assert forked.notes == here.notes and forked.processes == here.processes
     assert list(forked.timings) == list(here.timings)
+
+
+def test_the_store_starts_loading_before_the_streaming_process_has_ended(
+    large_text: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The streaming process says when the N-Triples dump is whole; the build starts the
+    # store loading then, while that process winds up (it is not yet joined).
+    from hikgraph.store import StoreLoader
+
+    seen: list[tuple[bool, int]] = []
+    start = StoreLoader.start
+
+    def starting(self: StoreLoader, ntriples: Path, triples: int | None = None) -> None:
+        seen.append((bool(multiprocessing.active_children()), ntriples.stat().st_size))
+        start(self, ntriples, triples)
+
+    monkeypatch.setattr(StoreLoader, "start", starting)
+    result = build([large_text], tmp_path / "exports", validate=False)
+    dump = tmp_path / "exports" / "hikgraph.nt"
+    assert seen == [(True, dump.stat().st_size)]
+    assert result.triples == len(dump.read_bytes().splitlines())

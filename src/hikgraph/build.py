@@ -173,26 +173,30 @@ def build(
         loader = _store_loader(out_dir) if store else None
         large = sum(Path(p).stat().st_size for p in sources if Path(p).is_file()) >= PRELOAD_BYTES
         job = (sources, staging, strict, progress, workers, large, laps)
+
+        def dump_written(written: tuple[Path, int]) -> None:
+            # The dump's lines are distinct triples (the stream writes none twice).
+            if loader is not None:
+                loader.start(*written)
+
         if large:
             # A large directory's records (~0.6 GB at a million entries) and the
             # classifier live only in this process of its own: its memory goes back
-            # when it ends, before the store loads beside this one.
+            # when it ends, before the store loads beside this one. It says when the
+            # dump is written, so the store starts loading while it winds up.
             try:
-                streamed = run_forked(_read_and_stream, *job)
+                streamed = run_forked(_read_and_stream, *job, on_note=dump_written)
             except ForkedProcessDied as error:
                 raise BuildError(
                     "the build's process that reads and streams the entries ended without "
                     f"an answer (exit code {error.exitcode}; out of memory?); nothing written"
                 ) from None
         else:
-            streamed = _read_and_stream(*job)
+            streamed = _read_and_stream(*job, dump_written)
         laps = streamed.laps
         out_dir.mkdir(parents=True, exist_ok=True)
         sample = list(parse(streamed.sample_ntriples, format=RdfFormat.N_TRIPLES))
         stream = replace(streamed.stream, sample=sample)
-        if loader is not None:
-            # The dump's lines are distinct triples (the stream writes none twice).
-            loader.start(staging / stream.dumps[0].dump.filename, stream.counts.triples)
         files = _finish(
             streamed.figures.entries,
             streamed.directory,
@@ -291,9 +295,11 @@ def _read_and_stream(
     workers: int | None,
     large: bool,
     laps: _Laps,
+    dump_written: Callable[[tuple[Path, int]], None],
 ) -> _Streamed:
     """Read and plan the directory texts, then stream their entries into the dumps in
-    *staging* (classified, as triples, in the worker processes for a large one).
+    *staging* (classified, as triples, in the worker processes for a large one),
+    calling ``dump_written((path, triples))`` once the N-Triples dump is whole.
     Returns what the rest of the build needs, none of the records."""
     with _classification_stream(workers) as classifier:
         if large:
@@ -323,6 +329,7 @@ def _read_and_stream(
                 classifier,
                 progress=progress,
                 lap=laps.lap,
+                dump_written=dump_written,
             )
             if classifier.processes > 1:
                 # The workers classify a chunk and make its triples in one job, so the
@@ -384,6 +391,7 @@ def _stream_graph(
     *,
     progress: bool,
     lap: Callable[[str], None],
+    dump_written: Callable[[tuple[Path, int]], None],
 ) -> _Stream:
     # The chunks of entries are classified, turned into triples and serialised by
     # make_chunk, in the worker processes for a large directory; this process writes
@@ -438,6 +446,7 @@ def _stream_graph(
         counts.add(tail)
         dumps.write(*export.serialize_chunk(tail))
         files = dumps.files()
+    dump_written((staging / files[0].dump.filename, counts.triples))
     lap("triples")
     notes = []
     if step > 1:

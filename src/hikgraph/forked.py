@@ -26,8 +26,14 @@ class ForkedProcessDied(Exception):
         self.exitcode = exitcode
 
 
-def run_forked(function: Callable[..., R], *args: Any) -> R:
+def run_forked(
+    function: Callable[..., R], *args: Any, on_note: Callable[[Any], None] | None = None
+) -> R:
     """Return ``function(*args)``, called in a forked process; raise what it raised.
+
+    With *on_note*, the function is given one more argument: a callable that sends a
+    picklable note back at once, on which this process calls ``on_note(note)`` while
+    the function goes on (if on_note raises, the forked process is terminated).
 
     An exception that does not pickle comes back as a RuntimeError with its message.
     Raises :class:`ForkedProcessDied` when the process ends without an answer. If this
@@ -36,13 +42,20 @@ def run_forked(function: Callable[..., R], *args: Any) -> R:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     # Not a daemon: the function may start worker processes of its own.
-    process = context.Process(target=_call_and_send, args=(sender, function, args))
+    process = context.Process(
+        target=_call_and_send, args=(sender, function, args, on_note is not None)
+    )
     process.start()
     sender.close()
     answered = False
     try:
         try:
-            failed, value = receiver.recv()
+            kind, value = receiver.recv()
+            while kind == _NOTE:
+                assert on_note is not None  # notes are only sent when asked for
+                on_note(value)
+                kind, value = receiver.recv()
+            failed = kind == _FAILED
             answered = True
         except EOFError:
             process.join()
@@ -61,16 +74,25 @@ def run_forked(function: Callable[..., R], *args: Any) -> R:
     return value  # type: ignore[no-any-return]
 
 
-def _call_and_send(sender: Connection, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+# What a message from the forked process is: a note, the result, or an exception.
+_NOTE, _RESULT, _FAILED = "note", "result", "failed"
+
+
+def _call_and_send(
+    sender: Connection, function: Callable[..., Any], args: tuple[Any, ...], notes: bool
+) -> None:
+    def note(value: Any) -> None:
+        sender.send((_NOTE, value))
+
     try:
-        answer: tuple[bool, Any] = (False, function(*args))
+        answer: tuple[str, Any] = (_RESULT, function(*args, note) if notes else function(*args))
     except BaseException as error:  # every failure goes back to the caller
-        answer = (True, _portable(error))
+        answer = (_FAILED, _portable(error))
     try:
         sender.send(answer)
     except (pickle.PicklingError, TypeError, AttributeError) as error:
         sender.send(
-            (True, RuntimeError(f"{function.__name__} returned what does not pickle: {error}"))
+            (_FAILED, RuntimeError(f"{function.__name__} returned what does not pickle: {error}"))
         )
     finally:
         sender.close()
