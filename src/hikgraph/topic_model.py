@@ -141,6 +141,17 @@ class TopicModel:
                 dtype=np.float64,
             ).T
 
+    def __getstate__(self) -> dict[str, object]:
+        # The stem function is a closure over Snowball's stemmer and its memo: a pickled
+        # model (hikgraph.ready_copy) makes it again from the stemmer's name.
+        state = dict(self.__dict__)
+        del state["_stem"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._stem = stemmer_function(self.stemmer)
+
     @classmethod
     def load(cls, path: Path) -> TopicModel:
         """Return the model stored in *path* (see the module docstring for the format).

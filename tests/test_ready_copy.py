@@ -1,6 +1,6 @@
-"""py3langid's identifier is kept ready in the cache folder: a second load reads the
-copy instead of decompressing the model, ranks exactly as a fresh one does, and a
-damaged copy or a folder that cannot be written to never stops a load."""
+"""Ready copies in the cache folder: py3langid's identifier and the classifier are
+read back instead of made again, answer exactly as freshly made ones do, and a damaged
+copy or a folder that cannot be written to never stops a load."""
 
 from __future__ import annotations
 
@@ -106,3 +106,63 @@ def test_the_classifier_keeps_its_copy_in_the_cache_folder(
         assert len(_copies(tmp_path / "language-identifier")) == 1
     finally:
         classify._identifier.cache_clear()
+
+
+HEADLINES = [
+    *TEXTS,
+    "Hikvision Cameras Found Watching Uyghur Camps In Xinjiang",
+    "UK Parliament Debates Ban On Chinese CCTV Over Security Fears",
+    "Hikvision Reports Record Revenue Despite US Sanctions",
+    "Australian Councils Remove Hikvision Cameras",
+]
+
+
+def test_the_classifier_is_read_back_and_classifies_as_a_freshly_loaded_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hikgraph import classify
+    from hikgraph.classify_stream import classifier_digest
+
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path))
+    classify.default_classifier.cache_clear()
+    try:
+        made = classify.default_classifier()
+        [copy] = _copies(tmp_path / "classifier")
+        assert copy.stem == classifier_digest()[:32]
+        classify.default_classifier.cache_clear()
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the classifier was loaded although a ready copy was kept")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(classify.Classifier, "load", classmethod(refuse))
+            read_back = classify.default_classifier()
+        assert read_back is not made
+        for headline in HEADLINES:
+            assert read_back.classify(headline) == made.classify(headline)
+        # The topic model's stem function, a closure, is made again on reading.
+        model = read_back.topic_model
+        assert model is not None and model.words("banning cameras") == (
+            made.topic_model.words("banning cameras")  # type: ignore[union-attr]
+        )
+    finally:
+        classify.default_classifier.cache_clear()
+
+
+def test_other_classifier_inputs_make_another_copy_and_the_old_one_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hikgraph import classify, classify_stream
+
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path))
+    classify.default_classifier.cache_clear()
+    try:
+        classify.default_classifier()
+        [old] = _copies(tmp_path / "classifier")
+        monkeypatch.setattr(classify_stream, "classifier_digest", lambda: "f" * 64)
+        classify.default_classifier.cache_clear()
+        classify.default_classifier()
+        assert _copies(tmp_path / "classifier") == [tmp_path / "classifier" / f"{'f' * 32}.pickle"]
+        assert not old.exists()
+    finally:
+        classify.default_classifier.cache_clear()

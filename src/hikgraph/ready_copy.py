@@ -1,0 +1,73 @@
+"""Ready copies of objects that are slow to make from their files, kept in the cache
+folder (:func:`hikgraph.paths.cache_dir`): the language identifier and the classifier.
+
+A copy is named by a digest of everything the object is made from (its files, the code
+that makes it, the versions of the libraries it uses), so a change to any of them makes
+a new copy; the copies of other names in its folder are then removed. A copy that
+cannot be read is made again, and a folder that cannot be written to only means that
+the object is made again next time.
+
+A copy is a pickle, read back only from the user's own cache folder, as Python reads its
+compiled modules from ``__pycache__``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def load_or_make(folder: Path, name: str, kind: type[T], make: Callable[[], T]) -> T:
+    """Return the *kind* kept as *name* in *folder*, or ``make()`` it and keep it there.
+
+    Raises what *make* raises; nothing is kept then.
+    """
+    copy = folder / f"{name}.pickle"
+    kept = _read(copy)
+    if isinstance(kept, kind):
+        return kept
+    made = make()
+    _keep(copy, made)
+    return made
+
+
+def _read(copy: Path) -> object:
+    try:
+        with copy.open("rb") as handle:
+            return pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    # Unpickling a damaged or foreign file can raise almost anything: made again.
+    except Exception:
+        return None
+
+
+def _keep(copy: Path, value: object) -> None:
+    """Write *value* to *copy* whole or not at all, and remove the copies of other
+    names beside it; a folder that cannot be written to is left as it is."""
+    try:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=copy.parent, prefix=".writing-", suffix=".pickle", delete=False
+        ) as handle:
+            written = Path(handle.name)
+            try:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:
+                handle.close()
+                written.unlink(missing_ok=True)
+                raise
+        os.replace(written, copy)
+        for other in copy.parent.glob("*.pickle"):
+            if other != copy and not other.name.startswith(".writing-"):
+                with suppress(OSError):
+                    other.unlink()
+    except OSError:
+        pass
