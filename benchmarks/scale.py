@@ -2,9 +2,9 @@
 
 For each size, a synthetic directory (`hikgraph synth`, cached between runs) is built
 from scratch in a fresh process per run, with an empty output folder and a cache
-folder that holds only the language identifier's ready copy (made once from the
-installed py3langid, as Python keeps its compiled modules), so no classification or
-store is reused. The build's own stage timings are read from its
+folder that holds only the ready copies of the classifier and the language identifier
+(made once from the installed hikgraph and py3langid, as Python keeps its compiled
+modules), so no classification or store is reused. The build's own stage timings are read from its
 `--json-summary` file when the build has that option; otherwise from a `python -c`
 that calls `hikgraph.build.build()` and prints them. Peak RSS per stage comes from the
 build (`BuildResult.peak_rss`) where it reports it; the process's peak RSS is read by
@@ -194,14 +194,20 @@ def _has_json_summary() -> bool:
     return "--json-summary" in CliRunner().invoke(main, ["build", "--help"]).output
 
 
-def ready_language_identifier(cache: Path, timeout: float) -> Path | None:
-    """Return the folder that holds the language identifier's ready copy, made in
-    *cache* if it is not there (None when this hikgraph keeps no such copy)."""
+#: The cache folder's subfolders of ready copies (hikgraph.ready_copy).
+READY_COPIES = ("classifier", "language-identifier")
+
+
+def ready_copies(cache: Path, timeout: float) -> list[Path]:
+    """Return the folders of the classifier's and the language identifier's ready
+    copies, made in *cache* if they are not there (those this hikgraph keeps)."""
     env = {**os.environ, "HIKGRAPH_CACHE_DIR": str(cache)}
-    program = "from hikgraph.classify import load_language_identifier as l; l()"
+    program = (
+        "from hikgraph.classify import default_classifier, load_language_identifier\n"
+        "default_classifier(); load_language_identifier()"
+    )
     subprocess.run([sys.executable, "-c", program], env=env, check=True, timeout=timeout)
-    folder = cache / "language-identifier"
-    return folder if folder.is_dir() else None
+    return [cache / name for name in READY_COPIES if (cache / name).is_dir()]
 
 
 def build_once(
@@ -209,18 +215,18 @@ def build_once(
     timeout: float,
     use_cli: bool,
     store: bool = True,
-    language_identifier: Path | None = None,
+    copies: tuple[Path, ...] = (),
 ) -> Run:
     """Build *source* from scratch in a fresh process (without loading the query store
     when *store* is False, which needs *use_cli*); return what was measured. The cache
-    folder starts empty but for a copy of the *language_identifier* folder."""
+    folder starts empty but for copies of the folders of ready *copies*."""
     with tempfile.TemporaryDirectory(prefix="hikgraph-scale-") as folder:
         work = Path(folder)
         summary = work / "summary.json"
         # No classification or query store is reused: a new cache folder.
         env = {**os.environ, "HIKGRAPH_CACHE_DIR": str(work / "cache")}
-        if language_identifier is not None:
-            shutil.copytree(language_identifier, work / "cache" / language_identifier.name)
+        for folder in copies:
+            shutil.copytree(folder, work / "cache" / folder.name)
         if use_cli:
             command = [sys.executable, "-m", "hikgraph", "build", str(source)]
             command += ["--out", str(work / "out"), "--quiet", "--json-summary", str(summary)]
@@ -549,10 +555,11 @@ def report(
         f"{' --no-store' if args.no_store else ''}` (this file is "
         "written by that command). Each run builds a synthetic directory (`hikgraph synth "
         f"--seed {args.seed}`) from scratch in a fresh process, with an empty output folder "
-        "and a cache folder that holds only the language identifier's ready copy (made "
-        "once from the installed py3langid, as Python keeps its compiled modules; a first "
-        "build on a machine makes it, in ~0.5 s): no classification or query store is "
-        f"reused. Figures are medians of {args.runs} run(s). {how}",
+        "and a cache folder that holds only the ready copies of the classifier and the "
+        "language identifier (made once from the installed hikgraph and py3langid, as "
+        "Python keeps its compiled modules; a first build on a machine makes them, in "
+        "~1.1 s): no classification or query store is reused. Figures are medians of "
+        f"{args.runs} run(s). {how}",
         "",
         "triples/s is the graph's triples divided by the stage's (or the whole run's) "
         "seconds. Peak RSS per stage is the build's own figure at the end of the stage "
@@ -700,14 +707,14 @@ def main(argv: list[str] | None = None) -> int:
             "loading the embedded query store or drawing the network files from it."
         )
     print(how, flush=True)
-    language_identifier = ready_language_identifier(cache, args.timeout)
+    copies = ready_copies(cache, args.timeout)
     builds: list[Measured] = []
     baselines: dict[int, Measured | str] = {}
     for size in sizes:
         print(f"{size:,} entries: synthesising (cached in {cache})", flush=True)
         source = synthetic_source(size, args.seed, cache)
         run_one = partial(
-            build_once, source, args.timeout, use_cli, not args.no_store, language_identifier
+            build_once, source, args.timeout, use_cli, not args.no_store, tuple(copies)
         )
         builds.append(measure(run_one, size, args.runs))
         if args.no_baseline:
