@@ -213,8 +213,8 @@ def test_a_whole_loads_jemalloc_uses_huge_pages_unless_the_user_says_otherwise(
 
 @pytest.mark.parametrize(
     ("triples", "piece_triples", "huge_pages"),
-    [(3000, 1000, False), (3000, 500, True), (3000, 3000, True)],
-    ids=["four-pieces", "whole-past-four-lots", "whole-one-lot"],
+    [(3000, 1000, False), (3000, 3000 // (MAX_PIECES + 1), True), (3000, 3000, True)],
+    ids=["four-pieces", "whole-past-the-most-pieces", "whole-one-lot"],
 )
 def test_only_a_whole_load_is_started_with_huge_pages(
     tmp_path: Path,

@@ -278,15 +278,18 @@ _LOAD_PROGRAM = (
 #: Oxigraph's bulk loader encodes and sorts up to a million triples at a time, each
 #: lot in one thread, while it parses the next: a short load ends with its last lot
 #: sorted alone (at 100k entries, 1.45M triples: ~4 s on one core). So a load of up
-#: to :data:`MAX_PIECES` lots is cut into an even number of pieces of fewer triples
-#: than that, loaded :data:`LOAD_THREADS` at a time. A longer load is one bulk load:
-#: in pieces it took longer (1M entries, with jemalloc, in turns: 53-63 s against
-#: 44-49 s), though it held less (1.5 GB against 1.85 GB).
-PIECE_TRIPLES = 900_000
+#: to :data:`MAX_PIECES` pieces is cut into an even number of pieces of at most this
+#: many triples, loaded :data:`LOAD_THREADS` at a time. At 100k entries four pieces
+#: of 361k took the CPU time two of 723k did (6.5-6.7 against 6.5-6.9 CPU-s, three
+#: runs each in turns, with jemalloc) in 0.75 GB instead of 1.23 GB; six or eight
+#: took 7.0-7.4 CPU-s. A longer load is one bulk load: in pieces it took longer (1M
+#: entries, with jemalloc, in turns: 53-63 s against 44-49 s), though it held less
+#: (1.5 GB against 1.85 GB).
+PIECE_TRIPLES = 400_000
 #: Pieces loaded at once.
 LOAD_THREADS = 2
 #: The most pieces a load is cut into; past it, it is loaded whole.
-MAX_PIECES = 4
+MAX_PIECES = 8
 
 
 def load_process(argv: list[str]) -> int:
