@@ -166,3 +166,22 @@ def test_other_classifier_inputs_make_another_copy_and_the_old_one_goes(
         assert not old.exists()
     finally:
         classify.default_classifier.cache_clear()
+
+
+def test_copies_of_other_names_go_but_not_one_another_process_is_writing(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from hikgraph.ready_copy import ABANDONED_SECONDS, load_or_make
+
+    stale = tmp_path / "0123-other-inputs.pickle"
+    stale.write_bytes(pickle.dumps("a copy made from other inputs"))
+    writing = tmp_path / ".writing-abc.pickle"  # another process, writing now
+    writing.write_bytes(b"partly written")
+    abandoned = tmp_path / ".writing-def.pickle"  # its process died long ago
+    abandoned.write_bytes(b"partly written")
+    old = time.time() - ABANDONED_SECONDS - 60
+    os.utime(abandoned, (old, old))
+    assert load_or_make(tmp_path, "current", str, lambda: "made") == "made"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".writing-abc.pickle", "current.pickle"]
+    assert load_or_make(tmp_path, "current", str, lambda: "not made again") == "made"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -66,8 +67,22 @@ def _keep(copy: Path, value: object) -> None:
                 raise
         os.replace(written, copy)
         for other in copy.parent.glob("*.pickle"):
-            if other != copy and not other.name.startswith(".writing-"):
+            if other != copy and not _being_written(other):
                 with suppress(OSError):
                     other.unlink()
     except OSError:
         pass
+
+
+#: A partly written copy this old was left by a process that died writing it.
+ABANDONED_SECONDS = 3600
+
+
+def _being_written(path: Path) -> bool:
+    # Another process may be writing a copy of its own beside this one right now.
+    if not path.name.startswith(".writing-"):
+        return False
+    try:
+        return time.time() - path.stat().st_mtime < ABANDONED_SECONDS
+    except OSError:
+        return True  # gone already
