@@ -5,6 +5,7 @@ copy or a folder that cannot be written to never stops a load."""
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,18 +95,13 @@ def test_a_folder_that_cannot_be_written_to_only_costs_time(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_the_classifier_keeps_its_copy_in_the_cache_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_classifier_keeps_its_language_identifier_in_the_cache_folder(
+    cache_folder: Path,
 ) -> None:
     from hikgraph import classify
 
-    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path))
-    classify._identifier.cache_clear()
-    try:
-        assert classify.identify_language(TEXTS[0]) == "fr"
-        assert len(_copies(tmp_path / "language-identifier")) == 1
-    finally:
-        classify._identifier.cache_clear()
+    assert classify.identify_language(TEXTS[0]) == "fr"
+    assert len(_copies(cache_folder / "language-identifier")) == 1
 
 
 HEADLINES = [
@@ -117,55 +113,61 @@ HEADLINES = [
 ]
 
 
+@pytest.fixture
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty cache folder, and no classifier or language identifier loaded yet in
+    this process (nor left behind, loaded from that folder)."""
+    from hikgraph import classify
+
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path))
+    classify.default_classifier.cache_clear()
+    classify._identifier.cache_clear()
+    yield tmp_path
+    classify.default_classifier.cache_clear()
+    classify._identifier.cache_clear()
+
+
 def test_the_classifier_is_read_back_and_classifies_as_a_freshly_loaded_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hikgraph import classify
     from hikgraph.classify_stream import classifier_digest
 
-    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path))
+    made = classify.default_classifier()
+    [copy] = _copies(cache_folder / "classifier")
+    assert copy.stem == classifier_digest()[:32]
     classify.default_classifier.cache_clear()
-    try:
-        made = classify.default_classifier()
-        [copy] = _copies(tmp_path / "classifier")
-        assert copy.stem == classifier_digest()[:32]
-        classify.default_classifier.cache_clear()
 
-        def refuse(*args: object, **kwargs: object) -> None:
-            raise AssertionError("the classifier was loaded although a ready copy was kept")
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the classifier was loaded although a ready copy was kept")
 
-        with monkeypatch.context() as patched:
-            patched.setattr(classify.Classifier, "load", classmethod(refuse))
-            read_back = classify.default_classifier()
-        assert read_back is not made
-        for headline in HEADLINES:
-            assert read_back.classify(headline) == made.classify(headline)
-        # The topic model's stem function, a closure, is made again on reading.
-        model = read_back.topic_model
-        assert model is not None and model.words("banning cameras") == (
-            made.topic_model.words("banning cameras")  # type: ignore[union-attr]
-        )
-    finally:
-        classify.default_classifier.cache_clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(classify.Classifier, "load", classmethod(refuse))
+        read_back = classify.default_classifier()
+    assert read_back is not made
+    for headline in HEADLINES:
+        assert read_back.classify(headline) == made.classify(headline)
+    # The topic model's stem function, a closure, is made again on reading.
+    model = read_back.topic_model
+    assert model is not None and model.words("banning cameras") == (
+        made.topic_model.words("banning cameras")  # type: ignore[union-attr]
+    )
 
 
 def test_other_classifier_inputs_make_another_copy_and_the_old_one_goes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hikgraph import classify, classify_stream
 
-    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path))
+    classify.default_classifier()
+    [old] = _copies(cache_folder / "classifier")
+    monkeypatch.setattr(classify_stream, "classifier_digest", lambda: "f" * 64)
     classify.default_classifier.cache_clear()
-    try:
-        classify.default_classifier()
-        [old] = _copies(tmp_path / "classifier")
-        monkeypatch.setattr(classify_stream, "classifier_digest", lambda: "f" * 64)
-        classify.default_classifier.cache_clear()
-        classify.default_classifier()
-        assert _copies(tmp_path / "classifier") == [tmp_path / "classifier" / f"{'f' * 32}.pickle"]
-        assert not old.exists()
-    finally:
-        classify.default_classifier.cache_clear()
+    classify.default_classifier()
+    assert _copies(cache_folder / "classifier") == [
+        cache_folder / "classifier" / f"{'f' * 32}.pickle"
+    ]
+    assert not old.exists()
 
 
 def test_copies_of_other_names_go_but_not_one_another_process_is_writing(tmp_path: Path) -> None:
