@@ -187,3 +187,33 @@ def test_copies_of_other_names_go_but_not_one_another_process_is_writing(tmp_pat
     assert load_or_make(tmp_path, "current", str, lambda: "made") == "made"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".writing-abc.pickle", "current.pickle"]
     assert load_or_make(tmp_path, "current", str, lambda: "not made again") == "made"
+
+
+def test_a_copy_others_may_write_to_is_not_read_but_made_again(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from hikgraph.ready_copy import load_or_make
+
+    copy = tmp_path / "current.pickle"
+    copy.write_bytes(pickle.dumps("planted by someone who may write to the folder"))
+    copy.chmod(0o666)
+    assert load_or_make(tmp_path, "current", str, lambda: "made") == "made"
+    assert not copy.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH)  # the made copy: 0600
+    assert load_or_make(tmp_path, "current", str, lambda: "not made again") == "made"
+    assert copy.stat().st_uid == os.getuid()
+
+
+def test_only_the_users_own_files_that_nobody_else_may_write_are_trusted() -> None:
+    import os
+
+    from hikgraph.ready_copy import trusted
+
+    def status(mode: int, uid: int) -> os.stat_result:
+        return os.stat_result((mode, 0, 0, 1, uid, 0, 0, 0, 0, 0))
+
+    me = os.getuid()
+    assert trusted(status(0o100600, me)) and trusted(status(0o100644, me))
+    assert not trusted(status(0o100620, me))  # the group may write
+    assert not trusted(status(0o100602, me))  # anyone may write
+    assert not trusted(status(0o100600, me + 1))  # another user's file

@@ -7,14 +7,17 @@ a new copy; the copies of other names in its folder are then removed. A copy tha
 cannot be read is made again, and a folder that cannot be written to only means that
 the object is made again next time.
 
-A copy is a pickle, read back only from the user's own cache folder, as Python reads its
-compiled modules from ``__pycache__``.
+A copy is a pickle, which can run code when read: it is read back only when it is the
+user's own file and nobody else may write to it (as ssh treats its keys), so a cache
+folder shared with others (``HIKGRAPH_CACHE_DIR=/tmp/...``) cannot hand this process
+someone else's pickle; a copy that fails the check is made again.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -42,6 +45,8 @@ def load_or_make(folder: Path, name: str, kind: type[T], make: Callable[[], T]) 
 def _read(copy: Path) -> object:
     try:
         with copy.open("rb") as handle:
+            if not trusted(os.fstat(handle.fileno())):
+                return None
             return pickle.load(handle)
     except FileNotFoundError:
         return None
@@ -72,6 +77,14 @@ def _keep(copy: Path, value: object) -> None:
                     other.unlink()
     except OSError:
         pass
+
+
+def trusted(status: os.stat_result) -> bool:
+    """Return whether a file with *status* may be unpickled: this user's own (where
+    files have owners), and writable by nobody else."""
+    if hasattr(os, "getuid") and status.st_uid != os.getuid():
+        return False
+    return not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 #: A partly written copy this old was left by a process that died writing it.
