@@ -4,13 +4,13 @@ For each size, a synthetic directory (`hikgraph synth`, cached between runs) is 
 from scratch in a fresh process per run, with an empty output folder and a cache
 folder that holds only the ready copies of the classifier and the language identifier
 (made once from the installed hikgraph and py3langid, as Python keeps its compiled
-modules), so no classification or store is reused. The build's own stage timings are read from its
-`--json-summary` file when the build has that option; otherwise from a `python -c`
-that calls `hikgraph.build.build()` and prints them. Peak RSS per stage comes from the
-build (`BuildResult.peak_rss`) where it reports it; the process's peak RSS is read by
-the parent with wait4(). Beside it, a plain-rdflib baseline builds ~9 triples per
-article from the same parsed entries and serialises Turtle, N-Triples and JSON-LD.
-Medians of --runs runs; each run is bounded by a timeout.
+modules), so no classification or store is reused. The build's own stage timings are
+read from its `--json-summary` file when the build has that option; otherwise from a
+`python -c` that calls `hikgraph.build.build()` and prints them. Peak RSS per stage
+comes from the build (`BuildResult.peak_rss`) where it reports it; the process's peak
+RSS is read by the parent with wait4(). Beside it, a plain-rdflib baseline builds ~9
+triples per article from the same parsed entries and serialises Turtle, N-Triples and
+JSON-LD. Medians of --runs runs; each run is bounded by a timeout.
 
     python benchmarks/scale.py --sizes 1k,10k,100k [--runs 3] [--out docs/benchmarks.md]
 """
@@ -225,8 +225,8 @@ def build_once(
         summary = work / "summary.json"
         # No classification or query store is reused: a new cache folder.
         env = {**os.environ, "HIKGRAPH_CACHE_DIR": str(work / "cache")}
-        for folder in copies:
-            shutil.copytree(folder, work / "cache" / folder.name)
+        for ready in copies:
+            shutil.copytree(ready, work / "cache" / ready.name)
         if use_cli:
             command = [sys.executable, "-m", "hikgraph", "build", str(source)]
             command += ["--out", str(work / "out"), "--quiet", "--json-summary", str(summary)]
