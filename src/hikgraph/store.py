@@ -400,7 +400,7 @@ def load_pieces(
 
 
 def _piece_count(lines: int, piece_lines: int) -> int:
-    # Whole (1) past MAX_PIECES lots; else an even number: no piece loaded alone at the end.
+    # Whole (1) past MAX_PIECES pieces; else an even number: none loaded alone at the end.
     count = max(1, -(-lines // piece_lines))
     if count == 1 or count > MAX_PIECES:
         return 1
