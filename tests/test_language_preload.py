@@ -1,6 +1,6 @@
-"""The build loads the language identifier's model in a thread while it parses a large
-directory: the thread is over before any worker is forked, and a build on one process
-starts none."""
+"""The build loads the classifier and the language identifier's model in a thread while
+it parses a large directory: the thread is over before any worker is forked, and a
+build on one process starts none."""
 
 from __future__ import annotations
 
@@ -16,16 +16,18 @@ from hikgraph.classify_stream import ClassificationStream
 
 
 def _preloading() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "language-model"]
+    return [t for t in threading.enumerate() if t.name == "classifier-models"]
 
 
-def test_preload_loads_the_model_in_a_thread_that_start_waits_for() -> None:
+def test_preload_loads_the_models_in_a_thread_that_start_waits_for() -> None:
     classify._identifier.cache_clear()
+    classify.default_classifier.cache_clear()
     with ClassificationStream(None, workers=2) as stream:
         stream.preload()
         stream.start(0)  # too few entries to fork: the thread is still waited for
         assert not _preloading()
         assert classify._identifier.cache_info().currsize == 1
+        assert classify.default_classifier.cache_info().currsize == 1
         assert classify.identify_language("Le gouvernement interdit les caméras") == "fr"
 
 

@@ -303,7 +303,11 @@ def _read_and_stream(
     Returns what the rest of the build needs, none of the records."""
     with _classification_stream(workers) as classifier:
         if large:
-            classifier.preload()  # the language model loads while the texts are parsed
+            # Both while the texts are read and planned: a scout process classifies
+            # their headlines, and the language model loads (in a thread, so after
+            # the scout's fork).
+            classifier.classify_ahead(sources)
+            classifier.preload()
         directories: list[Directory] = [read_directory(path) for path in sources]
         warnings = [w for d in directories for w in d.warnings]
         if strict and warnings:

@@ -19,7 +19,7 @@ import threading
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -33,6 +33,7 @@ from hikgraph.paths import cache_dir, data_dir, ontology_dir
 
 if TYPE_CHECKING:
     from hikgraph.classify import Classification
+    from hikgraph.classify_ahead import Scout
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -227,20 +228,30 @@ def _classify_chunk(
         _memo.clear()
         _memo_of[:] = [classifier, path]
     unseen = [h for h in dict.fromkeys(headlines) if h not in _memo]
-    known = cache.get_many(unseen) if cache is not None else {}
+    # Made ahead in this build: decoded here, and counted as made by the scout.
+    ahead = {h: text for h in unseen if (text := _ahead.get(h)) is not None}
+    known = cache.get_many([h for h in unseen if h not in ahead]) if cache is not None else {}
     made: dict[str, str] = {}
     for headline in unseen:
-        text = known.get(headline)
+        text = ahead.get(headline) or known.get(headline)
         if text is None:
             classification = classifier.classify(headline)
             made[headline] = encode(classification)
         else:
             classification = decode(text)
         _memo[headline] = classification
-    reused = sum(1 for h in headlines if h not in made) if cache is not None else 0
+    reused = (
+        sum(1 for h in headlines if h not in made and h not in ahead) if cache is not None else 0
+    )
     elapsed = time.perf_counter() - started
     unstored = () if cache is None else tuple(made.items())
     return [_memo[h] for h in headlines], ChunkCounts(len(made), reused, elapsed, unstored)
+
+
+#: Classifications made ahead by the scout (:mod:`hikgraph.classify_ahead`) for this
+#: stream: headline → JSON, set before the workers fork, so they share it. None of its
+#: headlines was in the cache when the scout looked.
+_ahead: dict[str, str] = {}
 
 
 #: This process's connection to each cache file, opened on first use (a worker
@@ -293,14 +304,13 @@ class ClassificationStream:
     """
 
     def __init__(self, cache: ClassificationCache | None, workers: int) -> None:
-        from hikgraph.classify import default_classifier
-
-        default_classifier()  # loaded once, before any fork
         self._cache = cache
         self._workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
         self._processes = 1  # the processes that ran (or run) the jobs
         self._preloading: threading.Thread | None = None
+        self._scout: Scout | None = None
+        self._unstored_ahead: dict[str, str] = {}  # the scout's answers, for the cache
         self.classified = 0
         self.reused = 0
         self.seconds = 0.0  # spent in this process on the cache and on classifying
@@ -310,16 +320,27 @@ class ClassificationStream:
         """Return how many worker processes ran the jobs (1: the caller's own)."""
         return self._processes
 
-    def preload(self) -> None:
-        """Start loading the language identifier's model in a thread, for a caller that
-        expects enough entries to fork workers and reads them meanwhile: ~0.1 s from
-        the cache folder's copy, or ~0.6 s the first time, mostly decompressing, which
-        leaves the GIL to the caller. :meth:`start` waits for it."""
-        if self._workers > 1 and self._preloading is None:
-            from hikgraph.classify import load_language_identifier
+    def classify_ahead(self, texts: Sequence[Path]) -> None:
+        """Start a scout process (:mod:`hikgraph.classify_ahead`) that classifies the
+        headlines of the directory *texts* while the caller reads them, for a caller
+        that expects enough entries to fork workers; :meth:`start` stops it and hands
+        its answers to the jobs. Call it before :meth:`preload` (a fork copies only
+        the thread that forks)."""
+        if self._workers > 1 and self._scout is None:
+            from hikgraph.classify_ahead import Scout
 
+            cache_path = self._cache.path if self._cache is not None else None
+            self._scout = Scout(texts, cache_path, WORKER_NICENESS)
+
+    def preload(self) -> None:
+        """Start loading the classifier and the language identifier's model in a
+        thread, for a caller that expects enough entries to fork workers and reads them
+        meanwhile: ~0.3 s from the cache folder's copies, or ~1.1 s the first time,
+        partly decompressing, which leaves the GIL to the caller. :meth:`start` waits
+        for it."""
+        if self._workers > 1 and self._preloading is None:
             self._preloading = threading.Thread(
-                target=load_language_identifier, name="language-model", daemon=True
+                target=_load_models, name="classifier-models", daemon=True
             )
             self._preloading.start()
 
@@ -328,11 +349,23 @@ class ClassificationStream:
         it before the caller starts threads of its own (a fork copies only one), and
         with the caller's records frozen (:func:`gc.freeze`), so that no collection
         in a worker touches, and so copies, the pages it shares with the caller."""
+        from hikgraph.classify import default_classifier
+
         if self._preloading is not None:
             self._preloading.join()  # no thread of ours runs across the fork
             self._preloading = None
+        default_classifier()  # loaded once, before any fork
+        made = self._stop_scout()
+        _ahead.clear()
+        _ahead.update(made)  # before the fork: the workers share it
+        self.classified += len(made)
+        self._unstored_ahead = made
         if entries >= PARALLEL_MIN:
             self._start_pool()
+
+    def _stop_scout(self) -> dict[str, str]:
+        scout, self._scout = self._scout, None
+        return scout.stop() if scout is not None else {}
 
     def _start_pool(self) -> None:
         if self._pool is None and self._workers > 1:
@@ -359,9 +392,13 @@ class ClassificationStream:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._scout is not None:
+            self._scout.close()
+            self._scout = None
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+        _ahead.clear()
         if self._cache is not None:
             self._cache.close()
 
@@ -384,6 +421,10 @@ class ClassificationStream:
                 pending.append(self._submit(work, payload, headlines))
                 if len(pending) > self._workers + _AHEAD:
                     break
+        # The scout's answers go into the cache now, while the first jobs run.
+        if self._cache is not None and self._unstored_ahead:
+            self._cache.put_many(self._unstored_ahead.items())
+        self._unstored_ahead = {}
         return self._results(work, chunks, pending)
 
     def _submit(
@@ -427,6 +468,13 @@ class ClassificationStream:
         self.classified += counts.classified
         self.reused += counts.reused
         return result
+
+
+def _load_models() -> None:
+    from hikgraph.classify import default_classifier, load_language_identifier
+
+    default_classifier()
+    load_language_identifier()
 
 
 _DIED = "a worker process of the build died (out of memory?); nothing written"

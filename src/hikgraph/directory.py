@@ -444,23 +444,10 @@ class _Parser:
             return None
         if month is None:
             raise self.error(number, "entry before any month heading")
-        note: str | None = None
-        # The note pattern backtracks over the whole line; only a line ending in ")"
-        # can match it (the line has no newline for "$" to stop before).
-        if line[-1] == ")":
-            trailing = _TRAILING_NOTE.match(line)
-            if trailing:
-                line, note = trailing["headline"], trailing["note"]
-        outlet, _, headline = line.partition(":")
-        outlet, headline = outlet.strip(), headline.strip()
-        if not headline:
-            # "Congressional Hearing Discusses Hikvision:" names an event shown by an
-            # image below it; it has no publisher and must not be given one.
-            return Entry(month.year, month.month, None, outlet, note, number, self.source)
-        if len(outlet) > _MAX_OUTLET_CHARS or len(outlet.split()) > _MAX_OUTLET_WORDS:
+        parts = _entry_parts(line)
+        if parts is None:
             return None
-        # A trailing colon introduces the image the directory shows under the line.
-        headline = headline.removesuffix(":").rstrip()
+        outlet, headline, note = parts
         return Entry(month.year, month.month, outlet, headline, note, number, self.source)
 
     def _citing(self, number: int, line: str, snippet: str | None) -> CitingReport:
@@ -477,6 +464,48 @@ class _Parser:
         except ValueError as error:
             raise self.error(number, f"impossible date: {error}") from None
         return CitingReport(match["title"], published, snippet, number, self.source)
+
+
+def _entry_parts(line: str) -> tuple[str | None, str, str | None] | None:
+    # (outlet, headline, note) of a stripped line with a colon; None when what stands
+    # before the colon is too long to name an outlet.
+    note: str | None = None
+    # The note pattern backtracks over the whole line; only a line ending in ")"
+    # can match it (the line has no newline for "$" to stop before).
+    if line[-1] == ")":
+        trailing = _TRAILING_NOTE.match(line)
+        if trailing:
+            line, note = trailing["headline"], trailing["note"]
+    outlet, _, headline = line.partition(":")
+    outlet, headline = outlet.strip(), headline.strip()
+    if not headline:
+        # "Congressional Hearing Discusses Hikvision:" names an event shown by an
+        # image below it; it has no publisher and must not be given one.
+        return None, outlet, note
+    if len(outlet) > _MAX_OUTLET_CHARS or len(outlet.split()) > _MAX_OUTLET_WORDS:
+        return None
+    # A trailing colon introduces the image the directory shows under the line.
+    return outlet, headline.removesuffix(":").rstrip(), note
+
+
+def entry_headlines(text: str) -> Iterator[str]:
+    """Yield the headlines of the lines of *text* that read as "Outlet: Headline"
+    entries, from the last line up, each once.
+
+    A quick look, not a parse: it needs no month headings and stops at no error, so a
+    caller may classify headlines while the text is still being parsed. Most lines the
+    parser reads as something else (headings, boilerplate) are passed over; the few
+    that are not (a report's title with a colon) are yielded too.
+    """
+    seen: set[str] = set()
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if ":" not in line or _SPECIAL.match(line):
+            continue
+        parts = _entry_parts(line)
+        if parts is not None and parts[1] not in seen:
+            seen.add(parts[1])
+            yield parts[1]
 
 
 def _boilerplate(line: str) -> str | None:
