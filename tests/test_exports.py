@@ -7,8 +7,10 @@ objects the build used.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -372,3 +374,87 @@ def test_chunk_writer_names_each_predicate_right_when_terms_are_made_on_the_fly(
     expected = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     assert serialize_chunk(triples)[0] == expected
     assert serialize_chunk(fresh)[0] == expected
+
+
+def _chunk_files(folder: Path) -> list[tuple[Path, Path]]:
+    # Three chunks' N-Triples and Turtle files, one of them empty, the last large
+    # enough to take several reads when copied block by block.
+    from hikgraph import export
+
+    folder.mkdir()
+    contents = [
+        (b'<http://example.org/a> <http://example.org/p> "1" .\n', b"<a> <p> 1 .\n"),
+        (b"", b""),
+        (os.urandom(export._BLOCK + 12345), os.urandom(export._BLOCK // 3)),
+    ]
+    files = []
+    for number, (ntriples, turtle) in enumerate(contents):
+        nt, ttl = folder / f"{number}.nt", folder / f"{number}.ttl"
+        nt.write_bytes(ntriples)
+        ttl.write_bytes(turtle)
+        files.append((nt, ttl))
+    return files
+
+
+def _append_all(folder: Path, files: list[tuple[Path, Path]]) -> tuple[bytes, bytes, Any]:
+    from hikgraph.export import DumpWriter
+
+    folder.mkdir()
+    with DumpWriter(folder) as dumps:
+        dumps.write(b'<http://example.org/head> <http://example.org/p> "h" .\n', b"head\n")
+        for ntriples, turtle in files:
+            dumps.append(ntriples, turtle)
+        dumps.write(b'<http://example.org/tail> <http://example.org/p> "t" .\n', b"tail\n")
+        described = dumps.files()
+    return (folder / "hikgraph.nt").read_bytes(), (folder / "hikgraph.ttl").read_bytes(), described
+
+
+@pytest.mark.parametrize("copying", ["kernel", "refused", "missing"])
+def test_dump_writer_appends_chunk_files_whole_and_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copying: str
+) -> None:
+    # The chunk files are copied by the kernel where it can; where it refuses (another
+    # file system) or there is no such call (not Linux), block by block: the same
+    # bytes, sizes and SHA-256 either way.
+    from hikgraph.export import turtle_header
+
+    files = _chunk_files(tmp_path / "chunks")
+    calls: list[int] = []
+    copy = os.copy_file_range
+
+    def counted(*args: int) -> int:
+        calls.append(1)
+        return copy(*args)
+
+    def refused(*args: int) -> int:
+        calls.append(1)
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    if copying == "kernel":
+        monkeypatch.setattr(os, "copy_file_range", counted)
+    elif copying == "refused":
+        monkeypatch.setattr(os, "copy_file_range", refused)
+    else:
+        monkeypatch.delattr(os, "copy_file_range")
+    ntriples, turtle, (nt_file, ttl_file) = _append_all(tmp_path / "out", files)
+    assert (len(calls) > 0) == (copying != "missing")
+    head = b'<http://example.org/head> <http://example.org/p> "h" .\n'
+    tail = b'<http://example.org/tail> <http://example.org/p> "t" .\n'
+    assert ntriples == head + b"".join(nt.read_bytes() for nt, _ in files) + tail
+    assert turtle == (
+        turtle_header() + b"head\n" + b"".join(ttl.read_bytes() for _, ttl in files) + b"tail\n"
+    )
+    assert (nt_file.size, nt_file.sha256) == (len(ntriples), hashlib.sha256(ntriples).hexdigest())
+    assert (ttl_file.size, ttl_file.sha256) == (len(turtle), hashlib.sha256(turtle).hexdigest())
+
+
+def test_dump_writer_fails_on_a_copy_error_it_cannot_work_around(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(*args: int) -> int:
+        raise OSError(errno.EIO, "Input/output error")
+
+    files = _chunk_files(tmp_path / "chunks")
+    monkeypatch.setattr(os, "copy_file_range", failing)
+    with pytest.raises(OSError, match="Input/output error"):
+        _append_all(tmp_path / "out", files)
