@@ -19,13 +19,15 @@ from hikgraph.store import (
     ALLOCATOR_VARIABLE,
     MARKER_FILE,
     MAX_PIECES,
+    PIECE_LOAD_JEMALLOC_OPTIONS,
     PIECE_TRIPLES,
+    WHOLE_LOAD_JEMALLOC_OPTIONS,
     StoreError,
     StoreLoader,
+    load_environment,
     load_pieces,
     loader_environment,
     store_dir,
-    whole_load_environment,
 )
 
 EX = "https://example.org/"
@@ -178,51 +180,69 @@ def test_the_loader_runs_with_jemalloc_from_the_system(system_allocator: None) -
 
 _JEMALLOC_OPTION = """
 import ctypes, sys
-value = ctypes.c_char_p()
+kind = ctypes.c_char_p if sys.argv[2] == "text" else ctypes.c_ssize_t
+value = kind()
 size = ctypes.c_size_t(ctypes.sizeof(value))
 status = ctypes.CDLL(None).mallctl(
     sys.argv[1].encode(), ctypes.byref(value), ctypes.byref(size), None, ctypes.c_size_t(0)
 )
-print(status, value.value.decode())
+print(status, value.value.decode() if sys.argv[2] == "text" else value.value)
 """
 
 
-def _jemalloc_option(env: dict[str, str], name: str) -> str:
+def _jemalloc_option(env: dict[str, str], name: str, kind: str = "text") -> str:
     # The option as jemalloc itself holds it, in a Python started with *env*.
-    status, value = _python(env, _JEMALLOC_OPTION, name).split()
+    status, value = _python(env, _JEMALLOC_OPTION, name, kind).split()
     assert status == "0"
     return value
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD is Linux's")
-def test_a_whole_loads_jemalloc_uses_huge_pages_unless_the_user_says_otherwise(
+def test_a_loads_jemalloc_options_unless_the_user_says_otherwise(
     system_allocator: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _jemalloc_option(loader_environment(), "opt.thp") == "default"
-    assert _jemalloc_option(whole_load_environment(loader_environment()), "opt.thp") == "always"
+    plain = loader_environment()
+    whole = load_environment(plain, whole=True)
+    pieces = load_environment(plain, whole=False)
+    # A whole load: huge pages, memory handed back as jemalloc does by default.
+    assert _jemalloc_option(plain, "opt.thp") == "default"
+    assert _jemalloc_option(whole, "opt.thp") == "always"
+    default_decay = _jemalloc_option(plain, "opt.dirty_decay_ms", "number")
+    assert _jemalloc_option(whole, "opt.dirty_decay_ms", "number") == default_decay != "-1"
+    # A load in pieces: no huge pages, and freed memory kept for reuse.
+    assert _jemalloc_option(pieces, "opt.thp") == "default"
+    assert _jemalloc_option(pieces, "opt.dirty_decay_ms", "number") == "-1"
+    assert _jemalloc_option(pieces, "opt.muzzy_decay_ms", "number") == "-1"
     # The user's own options are kept, and win over the loader's.
-    monkeypatch.setenv("MALLOC_CONF", "thp:never,metadata_thp:auto")
-    env = whole_load_environment(loader_environment())
+    monkeypatch.setenv("MALLOC_CONF", "thp:never,metadata_thp:auto,dirty_decay_ms:500")
+    env = load_environment(loader_environment(), whole=True)
     assert _jemalloc_option(env, "opt.thp") == "never"
     assert _jemalloc_option(env, "opt.metadata_thp") == "auto"
+    env = load_environment(loader_environment(), whole=False)
+    assert _jemalloc_option(env, "opt.dirty_decay_ms", "number") == "500"
     # No allocator preloaded: nothing to tell it.
     monkeypatch.setenv(ALLOCATOR_VARIABLE, "system")
     monkeypatch.delenv("MALLOC_CONF")
-    assert whole_load_environment(loader_environment()) == loader_environment()
+    for whole_load in (True, False):
+        assert load_environment(loader_environment(), whole=whole_load) == loader_environment()
 
 
 @pytest.mark.parametrize(
-    ("triples", "piece_triples", "huge_pages"),
-    [(3000, 1000, False), (3000, 3000 // (MAX_PIECES + 1), True), (3000, 3000, True)],
+    ("triples", "piece_triples", "options"),
+    [
+        (3000, 1000, PIECE_LOAD_JEMALLOC_OPTIONS),
+        (3000, 3000 // (MAX_PIECES + 1), WHOLE_LOAD_JEMALLOC_OPTIONS),
+        (3000, 3000, WHOLE_LOAD_JEMALLOC_OPTIONS),
+    ],
     ids=["four-pieces", "whole-past-the-most-pieces", "whole-one-lot"],
 )
-def test_only_a_whole_load_is_started_with_huge_pages(
+def test_a_load_is_started_with_the_options_of_its_kind(
     tmp_path: Path,
     cache: Path,
     monkeypatch: pytest.MonkeyPatch,
     triples: int,
     piece_triples: int,
-    huge_pages: bool,
+    options: str,
 ) -> None:
     # The loader preloads the system's jemalloc (.ci/run installs it).
     monkeypatch.delenv(ALLOCATOR_VARIABLE, raising=False)
@@ -244,7 +264,7 @@ def test_only_a_whole_load_is_started_with_huge_pages(
     loader.start(graph, triples)
     loader.abort()
     assert len(started) == 1
-    assert ("MALLOC_CONF" in started[0]) is huge_pages
+    assert started[0]["MALLOC_CONF"] == options
 
 
 def test_system_leaves_the_loader_with_the_c_librarys_allocator(
