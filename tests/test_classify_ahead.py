@@ -163,3 +163,44 @@ def test_one_process_sends_no_scout(text: Path) -> None:
     with ClassificationStream(None, workers=1) as stream:
         stream.classify_ahead([text])
         assert stream._scout is None
+
+
+def test_a_large_build_that_fails_leaves_no_scout_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The build's reading fails near the end of the text (a month heading among the
+    # citing reports) while the scout classifies: the one-line error, nothing
+    # written, and the scout ended.
+    from hikgraph import build as build_module
+    from hikgraph import classify_ahead
+    from hikgraph.directory import DirectoryError
+
+    monkeypatch.setenv("HIKGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "directory.txt"
+    write_synthetic(source, 20_000, seed=24)
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    month = next(line for line in lines if line.strip() in ("May 2022", "April 2022"))
+    last_entry = max(i for i, line in enumerate(lines) if ": " in line and "IPVM" not in line)
+    lines[last_entry:last_entry] = [month, "Reuters: A headline under a repeated month\n"]
+    source.write_text("".join(lines), encoding="utf-8")
+    assert source.stat().st_size >= build_module.PRELOAD_BYTES
+
+    scouts = tmp_path / "scouts.txt"
+    started = classify_ahead.Scout.__init__
+
+    def recording(self: Scout, *args: object, **kwargs: object) -> None:
+        started(self, *args, **kwargs)  # type: ignore[arg-type]
+        with scouts.open("a", encoding="utf-8") as record:
+            record.write(f"{self.pid}\n")
+
+    monkeypatch.setattr(classify_ahead.Scout, "__init__", recording)
+    out = tmp_path / "exports"
+    with pytest.raises(DirectoryError, match=r"directory\.txt:\d+: unreadable citing report"):
+        build_module.build([source], out, workers=2)
+    assert not out.exists() or not any(out.iterdir())
+    pids = [int(line) for line in scouts.read_text(encoding="utf-8").split()]
+    assert len(pids) == 1  # it ran: the text is large enough
+    deadline = time.monotonic() + 30
+    while not _ended(pids[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _ended(pids[0])
