@@ -465,10 +465,10 @@ def _stream_graph(
 
 def _jsonld_and_check(sample: list[Triple], validate: bool, lap: Callable[[str], None]) -> bytes:
     # Returns the JSON-LD of the sample, checked with SHACL when *validate*; raises
-    # BuildError when it does not conform. rdflib and pySHACL make ~2 million objects
-    # for the 36k triples of a sample, with few cycles among them: the collector
-    # pausing spares it walking them again and again (2.1-2.8 CPU-s against 1.8-2.5 at
-    # 100k entries, 6 runs each).
+    # BuildError when it does not conform. For the 36k triples of a sample at 100k
+    # entries rdflib and pySHACL hold ~360k objects (and make many more on the way),
+    # with few cycles among them: the collector pausing spares it walking them again
+    # and again (1.8-2.5 CPU-s against 2.0-2.8, 6 runs each, alternating).
     with collection_paused():
         rdf_graph = rdflib_graph(sample)
         # Written before the check, which then mixes the ontology into the graph itself

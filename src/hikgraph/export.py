@@ -292,8 +292,9 @@ class _HashingWriter:
         """Append the bytes of the file *source*: hashed from a read-only mapping and
         copied from file to file by the kernel (:func:`os.copy_file_range`), never
         through this process's memory; read and written in blocks where the system
-        cannot copy so. At 100,000 entries (~320 MB of chunks) this took 0.4 CPU-s
-        against 0.8 for reading and writing the blocks."""
+        cannot copy so. Appending 20 files of 11 and 5 MB from the page cache, the
+        chunks of 100,000 entries, took 0.4 CPU-s against 0.8 for reading and writing
+        the blocks (2 runs each)."""
         with source.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size == 0:
