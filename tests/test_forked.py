@@ -7,6 +7,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -109,6 +111,44 @@ def test_a_caller_that_fails_on_a_note_stops_the_process() -> None:
         run_forked(_noting_forever, on_note=on_note)
     assert time.monotonic() - started < 60  # not waited out
     assert not multiprocessing.active_children()
+
+
+def _waiting_for(path: str) -> bool:
+    # Waits (up to a minute) for the caller to make the file *path* while this runs.
+    deadline = time.monotonic() + 60
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return Path(path).exists()
+
+
+def test_the_caller_works_meanwhile_while_the_function_runs(tmp_path: Path) -> None:
+    made = tmp_path / "made meanwhile"
+    assert run_forked(_waiting_for, str(made), meanwhile=made.touch) is True
+
+
+def test_a_caller_that_fails_meanwhile_stops_the_process(tmp_path: Path) -> None:
+    def failing() -> None:
+        raise ImportError("no module named 'pyshacl'")
+
+    started = time.monotonic()
+    with pytest.raises(ImportError, match="pyshacl"):
+        run_forked(_waiting_for, str(tmp_path / "never made"), meanwhile=failing)
+    assert time.monotonic() - started < 30  # not waited out
+    assert not multiprocessing.active_children()
+
+
+def test_the_build_module_leaves_rdflib_and_pyshacl_to_its_finish() -> None:
+    # A large directory's reading process is forked before them (~0.2 s of imports),
+    # and the build imports them while that process runs.
+    program = "import sys, hikgraph.build; print(sorted({'rdflib', 'pyshacl'} & set(sys.modules)))"
+    shown = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.strip() == "[]"
+    from hikgraph.build import _import_finishing_modules
+
+    _import_finishing_modules(validate=True)
+    assert {"rdflib", "pyshacl", "hikgraph.validate"} <= set(sys.modules)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib
 import json
 import os
 import resource
@@ -54,7 +55,6 @@ from hikgraph.paths import data_dir, default_exports_dir, default_sources, ontol
 from hikgraph.progress import bar
 from hikgraph.registry import Country, Outlet, load_registry
 from hikgraph.store import StoreError, StoreLoader
-from hikgraph.validate import rdflib_graph
 
 _Figure = TypeVar("_Figure", int, float)
 
@@ -185,7 +185,12 @@ def build(
             # when it ends, before the store loads beside this one. It says when the
             # dump is written, so the store starts loading while it winds up.
             try:
-                streamed = run_forked(_read_and_stream, *job, on_note=dump_written)
+                streamed = run_forked(
+                    _read_and_stream,
+                    *job,
+                    on_note=dump_written,
+                    meanwhile=lambda: _import_finishing_modules(validate),
+                )
             except ForkedProcessDied as error:
                 raise BuildError(
                     "the build's process that reads and streams the entries ended without "
@@ -230,6 +235,17 @@ def build(
         reused=streamed.reused,
         processes=streamed.processes,
     )
+
+
+#: What :func:`_finish` imports for the JSON-LD sample (rdflib, ~0.1 s) and its check
+#: (pySHACL, ~0.1 s more). Not imported with this module: a large directory's forked
+#: process starts without them, and this one imports them while it runs.
+_FINISHING_MODULES = ("hikgraph.validate", "rdflib.plugins.serializers.jsonld")
+
+
+def _import_finishing_modules(validate: bool) -> None:
+    for name in (*_FINISHING_MODULES, *(("pyshacl",) if validate else ())):
+        importlib.import_module(name)
 
 
 class _Laps:
@@ -469,6 +485,8 @@ def _jsonld_and_check(sample: list[Triple], validate: bool, lap: Callable[[str],
     # entries rdflib and pySHACL hold ~360k objects (and make many more on the way),
     # with few cycles among them: the collector pausing spares it walking them again
     # and again (1.8-2.5 CPU-s against 2.0-2.8, 6 runs each, alternating).
+    from hikgraph.validate import rdflib_graph
+
     with collection_paused():
         rdf_graph = rdflib_graph(sample)
         # Written before the check, which then mixes the ontology into the graph itself

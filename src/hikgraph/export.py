@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
-from rdflib import Graph
 
 from hikgraph.model import (
     BASE,
@@ -38,6 +37,9 @@ from hikgraph.model import (
     Terms,
     node,
 )
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 CONTEXT_FILE = "context.jsonld"
 _TYPE = RDF + "type"

@@ -27,13 +27,19 @@ class ForkedProcessDied(Exception):
 
 
 def run_forked(
-    function: Callable[..., R], *args: Any, on_note: Callable[[Any], None] | None = None
+    function: Callable[..., R],
+    *args: Any,
+    on_note: Callable[[Any], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> R:
     """Return ``function(*args)``, called in a forked process; raise what it raised.
 
     With *on_note*, the function is given one more argument: a callable that sends a
     picklable note back at once, on which this process calls ``on_note(note)`` while
-    the function goes on (if on_note raises, the forked process is terminated).
+    the function goes on (if on_note raises, the forked process is terminated). With
+    *meanwhile*, this process calls ``meanwhile()`` once the forked one has started,
+    before it waits for the answer: work of its own for the time it would only wait
+    (if it raises, the forked process is terminated).
 
     An exception that does not pickle comes back as a RuntimeError with its message.
     Raises :class:`ForkedProcessDied` when the process ends without an answer. If this
@@ -50,6 +56,8 @@ def run_forked(
     answered = False
     try:
         try:
+            if meanwhile is not None:
+                meanwhile()
             kind, value = receiver.recv()
             while kind == _NOTE:
                 assert on_note is not None  # notes are only sent when asked for
