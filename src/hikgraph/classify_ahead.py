@@ -37,8 +37,9 @@ class Scout:
     """A process that classifies the headlines of *texts* until :meth:`stop`.
 
     Use as a context manager; the scout is stopped (its answers dropped) on exit.
-    Fork it before the caller starts threads of its own, with the classifier loaded
-    (:func:`hikgraph.classify.default_classifier`), so that it shares it.
+    Start it before the caller starts threads of its own (a fork copies only the one
+    that forks). It loads the classifier itself, so it may start before the caller
+    has loaded it (the build loads its own meanwhile, in a thread).
     """
 
     def __init__(self, texts: Sequence[Path], cache_path: Path | None, niceness: int) -> None:
@@ -47,7 +48,7 @@ class Scout:
         # A daemon: it ends with the process that forked it.
         self._process = context.Process(
             target=_scout,
-            args=(theirs, [str(path) for path in texts], cache_path, niceness, os.getpid()),
+            args=(theirs, [Path(text) for text in texts], cache_path, niceness, os.getpid()),
             name="classify-ahead",
             daemon=True,
         )
@@ -103,7 +104,7 @@ class Scout:
 
 def _scout(
     connection: Connection,
-    texts: list[str],
+    texts: list[Path],
     cache_path: Path | None,
     niceness: int,
     parent: int,
@@ -122,7 +123,7 @@ def _scout(
 
 def _classify_until_stopped(
     connection: Connection,
-    texts: list[str],
+    texts: list[Path],
     cache_path: Path | None,
     parent: int,
     made: dict[str, str],
@@ -147,11 +148,11 @@ def _classify_until_stopped(
             cache.close()
 
 
-def _headlines(texts: list[str]) -> Iterator[str]:
+def _headlines(texts: list[Path]) -> Iterator[str]:
     # The last text's last headline first: the workers start from the other end.
     for path in reversed(texts):
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # the build's own reading says what is wrong with it
         yield from entry_headlines(text)

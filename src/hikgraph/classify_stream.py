@@ -345,7 +345,8 @@ class ClassificationStream:
             self._preloading.start()
 
     def start(self, entries: int) -> None:
-        """Start the worker processes if *entries* are enough to pay for them. Call
+        """Stop the scout (:meth:`classify_ahead`) and take its answers for the jobs,
+        then start the worker processes if *entries* are enough to pay for them. Call
         it before the caller starts threads of its own (a fork copies only one), and
         with the caller's records frozen (:func:`gc.freeze`), so that no collection
         in a worker touches, and so copies, the pages it shares with the caller."""
