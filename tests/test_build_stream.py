@@ -361,6 +361,30 @@ def test_cache_is_keyed_by_the_classifier_digest(tmp_path: Path) -> None:
         decode('["en", 3]')
 
 
+def test_cache_file_of_the_old_table_layout_is_removed(tmp_path: Path) -> None:
+    # The first layout kept the rows keyed by headline (WITHOUT ROWID), in a file named
+    # by the digest alone: a cache opened now starts a file of its own and drops it.
+    import sqlite3
+
+    old = tmp_path / f"{'c' * 24}.sqlite"
+    with sqlite3.connect(old) as db:
+        db.execute(
+            "CREATE TABLE classification (headline TEXT PRIMARY KEY, result TEXT NOT NULL) "
+            "WITHOUT ROWID"
+        )
+    db.close()
+    cache = ClassificationCache(tmp_path, digest="c" * 64)
+    cache.put_many([("A headline", '["en",[],[]]')])
+    assert cache.get_many(["A headline", "another"]) == {"A headline": '["en",[],[]]'}
+    assert not old.exists()
+    assert [p.name for p in tmp_path.glob("*.sqlite")] == [cache.path.name]
+    (sql,) = cache._db.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'classification'"
+    ).fetchone()
+    assert "WITHOUT ROWID" not in sql
+    cache.close()
+
+
 def test_json_summary_has_counts_seconds_and_memory_per_stage(tmp_path: Path) -> None:
     summary = tmp_path / "summary.json"
     done = subprocess.run(

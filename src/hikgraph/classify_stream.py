@@ -44,6 +44,8 @@ PARALLEL_MIN = 4000
 # writes the previous results.
 _AHEAD = 2
 _FORMAT = "1"  # bump when the stored form of a classification changes
+#: The cache file's table layout, in its name: a file of another layout is removed.
+_LAYOUT = "2"
 
 
 def classifier_digest() -> str:
@@ -122,7 +124,7 @@ class ClassificationCache:
     def __init__(self, folder: Path | None = None, digest: str | None = None) -> None:
         folder = folder or cache_dir() / "classifications"
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"{(digest or classifier_digest())[:24]}.sqlite"
+        name = f"{(digest or classifier_digest())[:24]}-{_LAYOUT}.sqlite"
         for stale in folder.glob("*.sqlite*"):  # with their -wal and -shm files
             if not stale.name.startswith(name):
                 with suppress(OSError):
@@ -146,10 +148,14 @@ class ClassificationCache:
         # their dirty pages too (seconds per build).
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")
+        # A table with row ids and an index of the headlines, not one keyed by them
+        # (WITHOUT ROWID): its rows (~230 bytes) are too long for that, and storing
+        # new headlines, in no order, moved them around its pages. 40,000 rows took
+        # 0.15-0.17 s to store against 0.39 s; looking them up, the same 0.02 s.
         with self._db:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS classification "
-                "(headline TEXT PRIMARY KEY, result TEXT NOT NULL) WITHOUT ROWID"
+                "(headline TEXT PRIMARY KEY, result TEXT NOT NULL)"
             )
 
     def get_many(self, headlines: Iterable[str]) -> dict[str, str]:
