@@ -376,6 +376,38 @@ def test_chunk_writer_names_each_predicate_right_when_terms_are_made_on_the_fly(
     assert serialize_chunk(fresh)[0] == expected
 
 
+def test_chunk_writer_writes_each_object_as_itself_shared_or_made_on_the_fly() -> None:
+    # Objects shared by many triples are written once and remembered by id(): an IRI
+    # that is also a predicate, objects made anew for each triple (their ids soon
+    # another term's) and literals between them must each be written as themselves,
+    # as Oxigraph's own writer writes them.
+    import pyoxigraph as ox
+
+    from hikgraph.export import serialize_chunk
+
+    knows = ox.NamedNode("http://example.org/knows")
+    a = ox.NamedNode(str(RDF.type))
+    shared = [ox.NamedNode(f"http://example.org/o{i}") for i in range(5)]
+    objects = [*shared, knows, a, ox.Literal("x"), ox.Literal("1")]
+    terms = [
+        (ox.NamedNode(f"http://example.org/s{i // 4}"), knows if i % 3 else a, objects[i % 9])
+        for i in range(4000)
+    ]
+    expected = ox.serialize([ox.Triple(*t) for t in terms], format=ox.RdfFormat.N_TRIPLES)
+    assert serialize_chunk(terms)[0] == expected
+    fresh = (
+        (s, p, ox.NamedNode(f"http://example.org/n{i}") if i % 2 else o)
+        for i, (s, p, o) in enumerate(terms)
+    )
+    assert serialize_chunk(fresh)[0] == ox.serialize(
+        [
+            ox.Triple(s, p, ox.NamedNode(f"http://example.org/n{i}") if i % 2 else o)
+            for i, (s, p, o) in enumerate(terms)
+        ],
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+
+
 def _chunk_files(folder: Path) -> list[tuple[Path, Path]]:
     # Three chunks' N-Triples and Turtle files, one of them empty, the last large
     # enough to take several reads when copied block by block.
