@@ -76,6 +76,40 @@ class ChunkGraph:
     sample: list[Triple]  # the triples of the sampled entries
 
 
+@dataclass(frozen=True, slots=True)
+class _Linked:
+    """What a classification gives each entry it is the classification of."""
+
+    classification: Classification  # kept, so that its id() is not another's
+    links: list[tuple[NamedNode, NamedNode]]  # classification_links
+    countries: tuple[str, ...]  # the country codes it names
+    evidence: list[EvidenceKey]  # entry_evidence
+
+
+#: The links made in this process, by id() of the classification: a worker's
+#: classifications of one headline are one object (hikgraph.classify_stream keeps
+#: them), and a large directory repeats headlines from chunk to chunk (37,372
+#: distinct headlines among 100,000 synthetic entries, 82,203 when counted chunk by
+#: chunk). Cleared when full.
+_linked: dict[int, _Linked] = {}
+_LINKED_LIMIT = 200_000
+
+
+def _links_of(classification: Classification) -> _Linked:
+    made = _linked.get(id(classification))
+    if made is None:
+        if len(_linked) >= _LINKED_LIMIT:
+            _linked.clear()
+        evidence = entry_evidence(classification)
+        made = _linked[id(classification)] = _Linked(
+            classification,
+            classification_links(classification, evidence),
+            tuple(tag.code for tag in classification.countries),
+            evidence,
+        )
+    return made
+
+
 def make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGraph:
     """Return the graph of *job*'s entries, each with its classification (in order).
 
@@ -95,13 +129,15 @@ def _make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGr
     sample: list[Triple] = []
     mentioned: set[str] = set()
     evidence: set[EvidenceKey] = set()
-    # Entries with one headline share one classification object: each looked at once.
+    # Entries with one headline share one classification object: each looked at once
+    # in a chunk, and its links made once in this process (_linked).
     links: dict[int, list[tuple[NamedNode, NamedNode]]] = {}
     for classification in classifications:
         if id(classification) not in links:
-            links[id(classification)] = classification_links(classification)
-            mentioned.update(tag.code for tag in classification.countries)
-            evidence.update(entry_evidence(classification))
+            linked = _links_of(classification)
+            links[id(classification)] = linked.links
+            mentioned.update(linked.countries)
+            evidence.update(linked.evidence)
     position = job.first
     for planned, classification in zip(entries, classifications, strict=True):
         enriched = EnrichedEntry(planned.entry, planned.slug, planned.outlet, classification)

@@ -317,13 +317,18 @@ def entry_evidence(classification: Classification) -> list[EvidenceKey]:
 Terms = tuple[NamedNode, NamedNode, NamedNode | Literal]
 
 
-def classification_links(classification: Classification) -> list[tuple[NamedNode, NamedNode]]:
+def classification_links(
+    classification: Classification, evidence: list[EvidenceKey] | None = None
+) -> list[tuple[NamedNode, NamedNode]]:
     """Return the (predicate, object) pairs *classification* gives an entry: its topics
     (``schema:about``), countries (``schema:spatialCoverage``) and the ``hik:evidence``
-    behind them, in its order. Entries with one headline share them."""
+    behind them, in its order. Entries with one headline share them. *evidence* is
+    :func:`entry_evidence` of *classification*, when the caller has it."""
+    if evidence is None:
+        evidence = entry_evidence(classification)
     links = [(_ABOUT, node(topic_iri(tag.topic))) for tag in classification.topics]
     links += [(_SPATIAL_COVERAGE, node(country_iri(tag.code))) for tag in classification.countries]
-    links += [(_EVIDENCE, node(evidence_iri(key))) for key in entry_evidence(classification)]
+    links += [(_EVIDENCE, node(evidence_iri(key))) for key in evidence]
     return links
 
 
