@@ -272,6 +272,32 @@ def test_workers_start_the_first_chunks_before_the_first_result_is_asked_for(
     assert len(list(tmp_path.iterdir())) == 9
 
 
+def test_links_kept_by_id_are_each_classifications_own() -> None:
+    # A worker keeps each classification's links by id(): classifications made and
+    # dropped batch after batch (their ids free for the next) must each get theirs.
+    from hikgraph.classify import Classification, CountryTag, Evidence, TopicTag
+    from hikgraph.model import classification_links
+
+    codes = ["CN", "US", "GB", "DE", "FR", "AU", "IN", "JP", "KR", "NL", "CA"]
+    seen: set[int] = set()
+    for batch in range(20):
+        made = [
+            Classification(
+                language="en",
+                topics=(TopicTag("sanctions", (Evidence("sanctions/term/ban", "ban"),)),),
+                countries=(CountryTag(code, (Evidence(f"{code}/name/x", code),)),),
+            )
+            for code in codes[batch % 2 :: 2]
+        ]
+        for classification in made:
+            linked = graph_chunks._links_of(classification)
+            assert linked.links == classification_links(classification)
+            assert linked.countries == (classification.countries[0].code,)
+        seen |= {id(c) for c in made}
+        del made, linked, classification
+    assert len(seen) == 20 * 5 + 10  # kept: no id was handed out twice
+
+
 def test_counts_merged_from_parts_equal_counts_of_the_whole(
     synthetic: Path, tmp_path: Path, small_limits: None
 ) -> None:
