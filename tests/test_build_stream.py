@@ -273,11 +273,13 @@ def test_workers_start_the_first_chunks_before_the_first_result_is_asked_for(
 
 
 def test_links_kept_by_id_are_each_classifications_own() -> None:
-    # A worker keeps each classification's links by id(): classifications made and
-    # dropped batch after batch (their ids free for the next) must each get theirs.
+    # A process keeps each classification's links by id() for the stream, and gives
+    # its evidence keys the first time only: classifications made and dropped batch
+    # after batch (their ids free for the next) must each get their own.
     from hikgraph.classify import Classification, CountryTag, Evidence, TopicTag
-    from hikgraph.model import classification_links
+    from hikgraph.model import classification_links, entry_evidence
 
+    graph_chunks.share_entries(())  # a new stream
     codes = ["CN", "US", "GB", "DE", "FR", "AU", "IN", "JP", "KR", "NL", "CA"]
     seen: set[int] = set()
     for batch in range(20):
@@ -290,12 +292,15 @@ def test_links_kept_by_id_are_each_classifications_own() -> None:
             for code in codes[batch % 2 :: 2]
         ]
         for classification in made:
-            linked = graph_chunks._links_of(classification)
-            assert linked.links == classification_links(classification)
-            assert linked.countries == (classification.countries[0].code,)
+            links, keys = graph_chunks._links_of(classification)
+            assert links == classification_links(classification)
+            assert keys == entry_evidence(classification)
+            assert graph_chunks._links_of(classification) == (links, None)
         seen |= {id(c) for c in made}
-        del made, linked, classification
+        del made, classification
     assert len(seen) == 20 * 5 + 10  # kept: no id was handed out twice
+    graph_chunks.share_entries(())  # the next stream hears of them again
+    assert graph_chunks._linked == {}
 
 
 def test_counts_merged_from_parts_equal_counts_of_the_whole(

@@ -41,8 +41,11 @@ _shared: list[Sequence[PlannedEntry]] = [()]
 
 
 def share_entries(entries: Sequence[PlannedEntry]) -> None:
-    """Make *entries* the ones chunk jobs name (call it before the workers fork)."""
+    """Make *entries* the ones chunk jobs name (call it before the workers fork), and
+    start a new stream: the chunks made next report the countries and evidence of
+    every classification again."""
     _shared[0] = entries
+    _linked.clear()
 
 
 @dataclass(frozen=True)
@@ -71,43 +74,38 @@ class ChunkGraph:
     ntriples: Path  # the chunk's N-Triples
     turtle: Path  # its Turtle body, without the @prefix lines
     counts: GraphCounts
-    mentioned: set[str]  # country codes the headlines name
-    evidence: set[EvidenceKey]  # the evidence behind the entries' topics and countries
+    # The country codes the headlines name and the evidence behind the entries' topics
+    # and countries: those of the classifications this process had not met in the
+    # stream (the union over the chunks is the stream's).
+    mentioned: set[str]
+    evidence: set[EvidenceKey]
     sample: list[Triple]  # the triples of the sampled entries
 
 
-@dataclass(frozen=True, slots=True)
-class _Linked:
-    """What a classification gives each entry it is the classification of."""
-
-    classification: Classification  # kept, so that its id() is not another's
-    links: list[tuple[NamedNode, NamedNode]]  # classification_links
-    countries: tuple[str, ...]  # the country codes it names
-    evidence: list[EvidenceKey]  # entry_evidence
-
-
-#: The links made in this process, by id() of the classification: a worker's
+#: The links of the classifications this process has met in this stream, by id() of
+#: the classification (kept with them, so that its id is not another's): a worker's
 #: classifications of one headline are one object (hikgraph.classify_stream keeps
-#: them), and a large directory repeats headlines from chunk to chunk (37,372
-#: distinct headlines among 100,000 synthetic entries, 82,203 when counted chunk by
-#: chunk). Cleared when full.
-_linked: dict[int, _Linked] = {}
+#: them), and a large directory repeats headlines from chunk to chunk (37,372 distinct
+#: headlines among 100,000 synthetic entries, 82,203 counted chunk by chunk). Emptied
+#: by :func:`share_entries` and when full.
+_linked: dict[int, tuple[Classification, list[tuple[NamedNode, NamedNode]]]] = {}
 _LINKED_LIMIT = 200_000
 
 
-def _links_of(classification: Classification) -> _Linked:
-    made = _linked.get(id(classification))
-    if made is None:
-        if len(_linked) >= _LINKED_LIMIT:
-            _linked.clear()
-        evidence = entry_evidence(classification)
-        made = _linked[id(classification)] = _Linked(
-            classification,
-            classification_links(classification, evidence),
-            tuple(tag.code for tag in classification.countries),
-            evidence,
-        )
-    return made
+def _links_of(
+    classification: Classification,
+) -> tuple[list[tuple[NamedNode, NamedNode]], list[EvidenceKey] | None]:
+    """Return the links *classification* gives an entry and, the first time this
+    process meets it in the stream, its evidence keys (None after)."""
+    known = _linked.get(id(classification))
+    if known is not None:
+        return known[1], None
+    if len(_linked) >= _LINKED_LIMIT:
+        _linked.clear()
+    keys = entry_evidence(classification)
+    links = classification_links(classification, keys)
+    _linked[id(classification)] = (classification, links)
+    return links, keys
 
 
 def make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGraph:
@@ -129,15 +127,15 @@ def _make_chunk(job: ChunkJob, classifications: list[Classification]) -> ChunkGr
     sample: list[Triple] = []
     mentioned: set[str] = set()
     evidence: set[EvidenceKey] = set()
-    # Entries with one headline share one classification object: each looked at once
-    # in a chunk, and its links made once in this process (_linked).
+    # Entries with one headline share one classification object: its links are made,
+    # and its countries and evidence reported, once in the stream by this process.
     links: dict[int, list[tuple[NamedNode, NamedNode]]] = {}
     for classification in classifications:
         if id(classification) not in links:
-            linked = _links_of(classification)
-            links[id(classification)] = linked.links
-            mentioned.update(linked.countries)
-            evidence.update(linked.evidence)
+            links[id(classification)], keys = _links_of(classification)
+            if keys is not None:
+                mentioned.update(tag.code for tag in classification.countries)
+                evidence.update(keys)
     position = job.first
     for planned, classification in zip(entries, classifications, strict=True):
         enriched = EnrichedEntry(planned.entry, planned.slug, planned.outlet, classification)
