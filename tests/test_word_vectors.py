@@ -275,6 +275,30 @@ def test_classifier_digest_follows_the_vectors_file(
     assert stream.classifier_digest() != before
 
 
+def test_the_digest_names_every_module_the_classifier_imports() -> None:
+    # A module the classifier imports decides classifications: a change to it must
+    # start a new cache. Imported in a fresh interpreter, so that no other test's
+    # imports count.
+    import subprocess
+    import sys
+
+    from hikgraph.classify_stream import CLASSIFIER_MODULES
+
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, hikgraph.classify; "
+            "print(' '.join(m for m in sys.modules if m.startswith('hikgraph.')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    modules = {name.removeprefix("hikgraph.") + ".py" for name in loaded}
+    assert modules - {"paths.py"} == set(CLASSIFIER_MODULES)
+
+
 # --- the shipped classifier on words no training headline used ---------------------------
 
 # Each headline's decisive word is in no training headline and not in topics.ttl, so
