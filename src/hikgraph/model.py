@@ -326,10 +326,28 @@ def classification_links(
     :func:`entry_evidence` of *classification*, when the caller has it."""
     if evidence is None:
         evidence = entry_evidence(classification)
-    links = [(_ABOUT, node(topic_iri(tag.topic))) for tag in classification.topics]
-    links += [(_SPATIAL_COVERAGE, node(country_iri(tag.code))) for tag in classification.countries]
-    links += [(_EVIDENCE, node(evidence_iri(key))) for key in evidence]
+    links = [_topic_link(tag.topic) for tag in classification.topics]
+    links += [_country_link(tag.code) for tag in classification.countries]
+    links += [_evidence_link(key) for key in evidence]
     return links
+
+
+# Each (predicate, object) pair is one shared tuple, however many classifications
+# give it: a build's workers keep the links of every classification they meet
+# (hikgraph.graph_chunks), ~110,000 each at a million entries.
+@cache
+def _topic_link(topic: str) -> tuple[NamedNode, NamedNode]:
+    return (_ABOUT, node(topic_iri(topic)))
+
+
+@cache
+def _country_link(code: str) -> tuple[NamedNode, NamedNode]:
+    return (_SPATIAL_COVERAGE, node(country_iri(code)))
+
+
+@cache
+def _evidence_link(key: EvidenceKey) -> tuple[NamedNode, NamedNode]:
+    return (_EVIDENCE, node(evidence_iri(key)))
 
 
 def entry_terms(
